@@ -1,0 +1,1 @@
+"""Accounts: people, their roles and companies, logins, invitations, password resets, API tokens."""

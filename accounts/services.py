@@ -1,0 +1,279 @@
+"""Account rules: passwords, sign-in, invitations, password resets and API tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
+
+from accounts.models import ApiToken, Company, Invitation, PasswordReset, Role, User, UserRole
+from core.errors import DomainError
+from core.security import hash_token, new_join_code, new_token
+from core.urls import external_url
+from mail.services import queue_message
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+# Checked against when no account matches, so a failed login takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_strength(password: str, *, context: Iterable[str] = ()) -> None:
+    """Refuse short passwords and ones a guesser tries first (zxcvbn's frequency lists)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError("password_too_short", field="password")
+    if zxcvbn(password[:MAX_PASSWORD_LENGTH], user_inputs=[c for c in context if c])["score"] < 2:
+        raise DomainError("password_too_common", field="password")
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    roles: Iterable[Role],
+    now: datetime,
+    company: Company | None = None,
+    phone: str | None = None,
+    languages: list[str] | None = None,
+    locale: str | None = None,
+) -> User:
+    """Create an account after checking the email is free and the password is strong enough."""
+    email = normalise_email(email)
+    roles = set(roles) or {Role.VOLUNTEER}
+    if find_user_by_email(session, email) is not None:
+        raise DomainError("email_taken", field="email")
+    if Role.COORDINATOR in roles and company is None:
+        raise DomainError("company_required", field="company")
+    check_password_strength(password, context=[email, name])
+    user = User(
+        email=email,
+        name=name.strip(),
+        phone=(phone or "").strip() or None,
+        password_hash=generate_password_hash(password),
+        company=company,
+        languages=list(languages or []),
+        locale=locale,
+        created_at=now,
+    )
+    user.role_rows = [UserRole(role=role) for role in sorted(roles)]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_roles(user: User, roles: Iterable[Role]) -> None:
+    wanted = set(roles)
+    user.role_rows = [row for row in user.role_rows if row.role in wanted] + [
+        UserRole(role=role) for role in sorted(wanted - user.roles)
+    ]
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    """The active account with this email and password, or invalid_credentials (never which part)."""
+    user = find_user_by_email(session, email)
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password)
+        raise DomainError("invalid_credentials")
+    if not check_password_hash(user.password_hash, password):
+        raise DomainError("invalid_credentials")
+    return user
+
+
+def _set_password(user: User, password: str) -> None:
+    check_password_strength(password, context=[user.email, user.name])
+    user.password_hash = generate_password_hash(password)
+    user.session_nonce = new_token()[1][:32]  # ends every other session of this account
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change a password after checking the current one; other sessions are logged out."""
+    if not check_password_hash(user.password_hash, current):
+        raise DomainError("wrong_password", field="current_password")
+    try:
+        _set_password(user, new)
+    except DomainError as error:
+        error.field = "new_password"
+        raise
+    session.flush()
+
+
+def request_password_reset(session: Session, email: str, now: datetime) -> None:
+    """Mail a single-use reset link if the account exists; say nothing either way."""
+    user = find_user_by_email(session, email)
+    if user is None or not user.active:
+        return
+    raw, digest = new_token()
+    ttl = timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
+    session.add(PasswordReset(user=user, token_hash=digest, created_at=now, expires_at=now + ttl))
+    queue_message(
+        session,
+        recipient=user.email,
+        template="password_reset",
+        locale=user.locale,
+        now=now,
+        user=user,
+        link=external_url("accounts.reset_password", token=raw),
+        minutes=int(ttl.total_seconds() // 60),
+    )
+    session.flush()
+
+
+def _usable_reset(session: Session, raw: str, now: datetime) -> PasswordReset:
+    reset = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == hash_token(raw)))
+    if reset is None or reset.used_at is not None or reset.expires_at <= now or not reset.user.active:
+        raise DomainError("invalid_token")
+    return reset
+
+
+def check_reset_token(session: Session, raw: str, now: datetime) -> None:
+    _usable_reset(session, raw, now)
+
+
+def reset_password(session: Session, raw: str, new_password: str, now: datetime) -> User:
+    """Use a reset link once: set the new password and end every existing session."""
+    reset = _usable_reset(session, raw, now)
+    try:
+        _set_password(reset.user, new_password)
+    except DomainError as error:
+        error.field = "new_password"
+        raise
+    reset.used_at = now
+    session.flush()
+    return reset.user
+
+
+def create_company(session: Session, name: str, now: datetime) -> Company:
+    name = name.strip()
+    if session.scalar(select(func.count()).select_from(Company).where(Company.name == name)):
+        raise DomainError("name_taken", field="name")
+    company = Company(name=name, join_code=new_join_code(), created_at=now)
+    session.add(company)
+    session.flush()
+    return company
+
+
+def company_for_join_code(session: Session, code: str) -> Company:
+    company = session.scalar(select(Company).where(Company.join_code == code.strip().upper()))
+    if company is None:
+        raise DomainError("invalid_join_code", field="join_code")
+    return company
+
+
+def invite(
+    session: Session,
+    *,
+    email: str,
+    role: Role,
+    invited_by: User,
+    now: datetime,
+    company: Company | None = None,
+    school=None,
+) -> tuple[Invitation, str]:
+    """Create a single-use, expiring invitation and mail its link; returns it and the raw token."""
+    if role == Role.COORDINATOR and company is None:
+        raise DomainError("company_required", field="company")
+    if role == Role.HOST and school is None:
+        raise DomainError("school_required", field="school")
+    email = normalise_email(email)
+    if find_user_by_email(session, email) is not None:
+        raise DomainError("email_taken", field="email")
+    raw, digest = new_token()
+    ttl = timedelta(hours=current_app.config["INVITATION_TTL_HOURS"])
+    invitation = Invitation(
+        email=email,
+        role=role,
+        company=company if role == Role.COORDINATOR else None,
+        school=school if role == Role.HOST else None,
+        token_hash=digest,
+        created_by_id=invited_by.id,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(invitation)
+    session.flush()
+    queue_message(
+        session,
+        recipient=email,
+        template="invitation",
+        locale=invited_by.locale,
+        now=now,
+        invitation=invitation,
+        inviter=invited_by,
+        link=external_url("accounts.accept_invitation", token=raw),
+    )
+    return invitation, raw
+
+
+def usable_invitation(session: Session, raw: str, now: datetime) -> Invitation:
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(raw)))
+    if invitation is None or not invitation.is_usable(now):
+        raise DomainError("invalid_token")
+    return invitation
+
+
+def accept_invitation(
+    session: Session, raw: str, *, name: str, password: str, now: datetime, phone: str | None = None, locale=None
+) -> User:
+    """Turn an invitation into an account with the invited role; the link then stops working."""
+    invitation = usable_invitation(session, raw, now)
+    user = create_user(
+        session,
+        email=invitation.email,
+        name=name,
+        password=password,
+        roles={invitation.role},
+        company=invitation.company,
+        phone=phone,
+        now=now,
+        locale=locale,
+    )
+    if invitation.school is not None:
+        invitation.school.hosts.append(user)
+    invitation.accepted_at = now
+    session.flush()
+    return user
+
+
+def revoke_invitation(invitation: Invitation, now: datetime) -> None:
+    invitation.revoked_at = invitation.revoked_at or now
+
+
+def issue_api_token(session: Session, user: User, now: datetime) -> str:
+    """A new bearer token for the API; only its hash is kept."""
+    raw, digest = new_token()
+    session.add(ApiToken(user=user, token_hash=digest, created_at=now))
+    session.flush()
+    return raw
+
+
+def user_for_api_token(session: Session, raw: str) -> User | None:
+    token = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None))
+    )
+    if token is None or not token.user.active:
+        return None
+    return token.user
+
+
+def revoke_api_token(session: Session, raw: str, now: datetime) -> bool:
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or token.revoked_at is not None:
+        return False
+    token.revoked_at = now
+    session.flush()
+    return True

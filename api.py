@@ -1,0 +1,139 @@
+"""The /api/v1 plumbing: the flask-smorest Api, bearer-token auth, JSON errors, the OpenAPI document."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from core.errors import CODES, DomainError
+from extensions import csrf
+
+PREFIX = "/api/v1"
+
+#: HTTP status -> error code for errors raised by Flask, Werkzeug and webargs rather than by rules
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "invalid_token",
+    415: "bad_request",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+
+class ErrorDetailSchema(ma.Schema):
+    field = ma.fields.String()
+    code = ma.fields.String()
+    message = ma.fields.String()
+
+
+class ErrorBodySchema(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"description": "Stable error code"})
+    message = ma.fields.String(required=True, metadata={"description": "Human message in the request's language"})
+    field = ma.fields.String()
+    details = ma.fields.List(ma.fields.Nested(ErrorDetailSchema))
+    errors = ma.fields.Dict(metadata={"description": "Field errors of a request that did not validate"})
+
+
+class ErrorSchema(ma.Schema):
+    error = ma.fields.Nested(ErrorBodySchema, required=True)
+
+
+class SciVisitApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        # app.create_app installs one handler for pages and API alike; see app.handle_http_error.
+        pass
+
+
+api = SciVisitApi()
+
+
+def is_api_request() -> bool:
+    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def json_error(code: str, message: str, status: int, **extra):
+    body = {"code": code, "message": message, **extra}
+    response = jsonify({"error": body})
+    response.status_code = status
+    return response
+
+
+def domain_error_response(error: DomainError):
+    return json_error(error.code, error.message, error.status, **{k: v for k, v in error.as_dict().items() if k not in {"code", "message"}})
+
+
+def http_error_response(error: HTTPException):
+    code = HTTP_CODES.get(error.code or 500, "error")
+    data = getattr(error, "data", None) or {}
+    extra = {}
+    if "messages" in data:  # webargs / marshmallow validation errors, per location
+        code = "validation_error"
+        extra["errors"] = _flatten_locations(data["messages"])
+    if code in CODES:
+        message = str(CODES[code][1])
+    elif error.code == 405:
+        message = _("This method is not allowed here.")
+    else:
+        message = _("Something went wrong on our side. Please try again.")
+    response = json_error(code, message, error.code or 500, **extra)
+    for key, value in (data.get("headers") or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _flatten_locations(messages: dict) -> dict:
+    """webargs nests errors by location (json, query); clients want them by field."""
+    flat: dict = {}
+    for location_errors in messages.values():
+        if isinstance(location_errors, dict):
+            flat.update(location_errors)
+    return flat
+
+
+def protect_session_writes() -> None:
+    """Bearer-token requests cannot be forged by another site; cookie-session writes need CSRF."""
+    if not is_api_request() or request.method in {"GET", "HEAD", "OPTIONS"} or bearer_token():
+        return
+    if current_user.is_authenticated:
+        csrf.protect()
+
+
+def init_api(app, blueprints) -> None:
+    app.config.setdefault("API_TITLE", "SciVisit API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_SPEC_OPTIONS", {"security": [{"bearerAuth": []}, {"cookieAuth": []}]})
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {"description": "Schedules science visits to schools, volunteers, kits and check-ins."},
+        },
+    )
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme("cookieAuth", {"type": "apiKey", "in": "cookie", "name": "session"})
+    app.before_request(protect_session_writes)
+    for blueprint in blueprints:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)

@@ -1,0 +1,186 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, jsonify, render_template
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import api as api_plumbing
+from config import from_environment
+from core.db import configure_sqlite
+from core.errors import DomainError
+from core.i18n import LOCALES, html_lang, select_locale
+from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, CLI, error pages."""
+    app = Flask(__name__, instance_path=os.environ.get("SCIVISIT_INSTANCE", str(ROOT / "instance")))
+    app.config.update(from_environment(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+    _register_health(app)
+
+    from cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+    limiter.init_app(app)
+
+    from accounts.auth import init_login
+
+    init_login(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from accounts.api import blp as accounts_api
+    from accounts.views import bp as accounts_bp
+    from events.api import schools_blp, visits_blp
+    from events.views import bp as events_bp
+    from kits.api import blp as kits_api
+    from kits.views import bp as kits_bp
+    from volunteers.api import blp as volunteers_api
+    from volunteers.views import bp as volunteers_bp
+
+    for blueprint in (accounts_bp, volunteers_bp, events_bp, kits_bp):
+        app.register_blueprint(blueprint)
+    api_plumbing.init_api(app, [accounts_api, schools_blp, visits_blp, kits_api, volunteers_api])
+
+
+def _error_page(status: int, title: str, message: str):
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+ERROR_PAGES = {
+    400: (lambda: _("Bad request"), lambda: _("The request could not be understood.")),
+    403: (lambda: _("Not allowed"), lambda: _("You do not have permission to see this page.")),
+    404: (lambda: _("Page not found"), lambda: _("This page does not exist or has moved.")),
+    405: (lambda: _("Not allowed"), lambda: _("This method is not allowed here.")),
+    410: (lambda: _("Link expired"), lambda: _("This link is not valid or has expired.")),
+    429: (lambda: _("Too many attempts"), lambda: _("Too many attempts. Please wait a minute and try again.")),
+    500: (lambda: _("Something went wrong"), lambda: _("Something went wrong on our side. Please try again.")),
+}
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        if isinstance(error, CSRFError):
+            error.code = 400
+        if api_plumbing.is_api_request():
+            if isinstance(error, CSRFError):
+                return api_plumbing.json_error("csrf_failed", str(DomainError("csrf_failed").message), 400)
+            return api_plumbing.http_error_response(error)
+        status = error.code or 500
+        title, message = ERROR_PAGES.get(status, ERROR_PAGES[500] if status >= 500 else ERROR_PAGES[400])
+        if isinstance(error, CSRFError):
+            message = lambda: DomainError("csrf_failed").message  # noqa: E731
+        response = _error_page(status, title(), message())
+        if status == 429:
+            return response[0], 429, {"Retry-After": "60"}
+        return response
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        db.session.rollback()
+        if api_plumbing.is_api_request():
+            return api_plumbing.domain_error_response(error)
+        return _error_page(error.status, error.message, error.message)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        # Never a traceback to the client; the log keeps it.
+        app.logger.exception("unhandled error", exc_info=error)
+        db.session.rollback()
+        return handle_http_error(InternalServerError())
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from core import formatting
+
+    app.jinja_env.filters.update(
+        localtime=formatting.localtime,
+        localdate=formatting.localdate,
+        timerange=formatting.timerange,
+        fen=formatting.fen,
+    )
+
+    @app.context_processor
+    def inject_globals():
+        locale = str(get_locale())
+        return {"current_locale": locale, "html_lang": html_lang(locale), "locales": LOCALES}
+
+    @app.before_request
+    def remember_now():
+        from core.timeutil import utcnow
+
+        g.now = utcnow()
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+        return response
+
+
+def _register_health(app: Flask) -> None:
+    @app.get("/healthz")
+    @limiter.exempt
+    def healthz():
+        """Liveness: answers without touching the database."""
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    @limiter.exempt
+    def readyz():
+        """Readiness: the database answers too."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # any database failure means not ready
+            app.logger.exception("readiness check failed")
+            return jsonify(status="unavailable"), 503
+        return jsonify(status="ok")
+
+    @app.get("/favicon.ico")
+    @limiter.exempt
+    def favicon():
+        return app.send_static_file("favicon.svg"), 200, {"Content-Type": "image/svg+xml"}

@@ -1,0 +1,90 @@
+"""Flask CLI commands: create-user, seed-demo, send-mail."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from accounts.models import Company, Role
+from accounts.services import create_user, set_roles
+from core.errors import DomainError
+from core.timeutil import utcnow
+from extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(send_mail_command)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]), help="Repeat for several."
+)
+@click.option("--company", default=None, help="Company name (created when missing).")
+@click.option("--password", default=None, help="Prompted for when not given.")
+@with_appcontext
+def create_user_command(email, name, roles, company, password):
+    """Create an account, for example the first admin."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    now = utcnow()
+    company_row = None
+    if company:
+        from accounts.services import create_company
+
+        company_row = db.session.scalar(select(Company).where(Company.name == company))
+        company_row = company_row or create_company(db.session, company, now)
+    try:
+        user = create_user(
+            db.session, email=email, name=name, password=password, roles={Role(r) for r in roles}, company=company_row, now=now
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.code}: {error.message}") from error
+    set_roles(user, {Role(r) for r in roles})
+    db.session.commit()
+    click.echo(f"Created {user.email} ({', '.join(sorted(roles))}).")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load the bilingual demo data when the database is empty (safe to run again)."""
+    from demo import seed_demo
+
+    created = seed_demo(db.session, utcnow())
+    db.session.commit()
+    if created:
+        click.echo("Demo data loaded. Logins (password for all: " + created["password"] + "):")
+        for email, role in created["logins"]:
+            click.echo(f"  {role:<12} {email}")
+    else:
+        click.echo("The database already has data; demo data not loaded.")
+
+
+@click.command("send-mail")
+@click.option("--loop", is_flag=True, help="Keep running, delivering every --interval seconds.")
+@click.option("--interval", default=15, show_default=True)
+@with_appcontext
+def send_mail_command(loop, interval):
+    """Deliver due messages from the outbox (run from cron, or with --loop)."""
+    from flask import current_app
+
+    from mail.services import deliver_due, transport_for
+
+    transport = transport_for(current_app.config["MAIL_BACKEND"])
+    while True:
+        sent, failed = deliver_due(db.session, utcnow(), transport)
+        if sent or failed or not loop:
+            click.echo(f"sent {sent}, failed {failed}")
+        if not loop:
+            return
+        time.sleep(interval)

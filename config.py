@@ -1,0 +1,83 @@
+"""Configuration: safe defaults, everything overridable from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept postgres://, postgresql:// and postgresql+psycopg:// and always use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise RuntimeError("SECRET_KEY must be set when SCIVISIT_ENV=production")
+    # Development: create one random key and keep it, so sessions survive restarts.
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def from_environment(instance_path: Path) -> dict:
+    """Build the configuration mapping from environment variables."""
+    env = os.environ
+    production = env.get("SCIVISIT_ENV", "development") == "production"
+    default_db = "sqlite:///" + str(instance_path / "scivisit.sqlite3")
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "PRODUCTION": production,
+        "DEBUG": False,
+        "PROPAGATE_EXCEPTIONS": False,
+        "SECRET_KEY": _secret_key(instance_path, production),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL", default_db)),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        #: how many reverse proxies (nginx, a load balancer) sit in front and set X-Forwarded-*
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "console"),
+        "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), False),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "SciVisit <noreply@scivisit.local>"),
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
+        #: deliver the outbox from a thread inside the web process (development convenience)
+        "MAIL_WORKER_THREAD": _bool(env.get("MAIL_WORKER_THREAD"), False),
+        "INVITATION_TTL_HOURS": int(env.get("INVITATION_TTL_HOURS", "168")),
+        "PASSWORD_RESET_TTL_MINUTES": int(env.get("PASSWORD_RESET_TTL_MINUTES", "60")),
+        "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
+        "PAGE_SIZE": int(env.get("PAGE_SIZE", "20")),
+    }

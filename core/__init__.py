@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every package may use: errors, time, tokens, i18n, database helpers."""

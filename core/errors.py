@@ -1,0 +1,96 @@
+"""Domain errors: a stable code from a fixed set, an HTTP status and a translatable message."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+#: code -> (HTTP status, default message). Tests assert codes; people read the messages.
+CODES: dict[str, tuple[int, object]] = {
+    "validation_error": (422, _l("Some fields need attention.")),
+    "not_found": (404, _l("That was not found.")),
+    "forbidden": (403, _l("You do not have permission to do that.")),
+    "unauthorized": (401, _l("Please log in.")),
+    "invalid_credentials": (401, _l("The email or password is not right.")),
+    "rate_limited": (429, _l("Too many attempts. Please wait a minute and try again.")),
+    "csrf_failed": (400, _l("The form expired. Please reload the page and try again.")),
+    "bad_request": (400, _l("The request could not be understood.")),
+    "password_too_short": (422, _l("Use at least 8 characters.")),
+    "password_too_common": (422, _l("This password is too common or too easy to guess.")),
+    "wrong_password": (422, _l("The current password is not right.")),
+    "email_taken": (409, _l("An account with this email already exists.")),
+    "invalid_join_code": (422, _l("This join code is not valid. Ask your company coordinator.")),
+    "invalid_token": (410, _l("This link is not valid or has expired.")),
+    "company_required": (422, _l("Choose a company for this person.")),
+    "school_required": (422, _l("Choose a school for this host.")),
+    "name_taken": (409, _l("This name is already in use.")),
+    "invalid_timezone": (422, _l("Choose a valid time zone.")),
+    "school_archived": (409, _l("This school is archived.")),
+    "end_before_start": (422, _l("The end must be after the start.")),
+    "lesson_outside_visit": (422, _l("The lesson must take place within the visit.")),
+    "visit_not_single_day": (422, _l("A visit starts and ends on the same day.")),
+    "signup_window_invalid": (422, _l("Signup must open before it closes, and close before the visit ends.")),
+    "capacity_too_small": (422, _l("Capacity must be at least 1.")),
+    "capacity_below_taken": (409, _l("Capacity cannot be lower than the places already taken.")),
+    "slot_has_signups": (409, _l("This role already has volunteers; it cannot be removed.")),
+    "duplicate_role": (422, _l("Each role can appear only once in a visit.")),
+    "school_busy": (409, _l("This school already has a visit at an overlapping time.")),
+    "invalid_status_transition": (409, _l("The visit cannot move to that status.")),
+    "visit_locked": (409, _l("A cancelled or completed visit cannot be changed.")),
+    "visit_not_over": (409, _l("A visit can be completed only after it ends.")),
+    "satellite_is_host": (422, _l("The host school cannot also watch remotely.")),
+    "duplicate_satellite": (422, _l("Each satellite school can appear only once.")),
+    "unknown_kit_type": (422, _l("Choose a valid kit type.")),
+}
+
+
+class DomainError(Exception):
+    """A broken business rule. `field` names the input at fault; `details` holds further problems."""
+
+    def __init__(
+        self,
+        code: str,
+        message: object | None = None,
+        *,
+        field: str | None = None,
+        details: list[DomainError] | None = None,
+    ) -> None:
+        if code not in CODES:
+            raise ValueError(f"unknown error code {code!r}")
+        self.code = code
+        self.status, default = CODES[code]
+        self._message = message if message is not None else default
+        self.field = field
+        self.details = details or []
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        return str(self._message)
+
+    def as_dict(self) -> dict:
+        body: dict = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        if self.details:
+            body["details"] = [d.as_dict() for d in self.details]
+        return body
+
+
+class Problems:
+    """Collects rule violations so a form can show every one next to its field at once."""
+
+    def __init__(self) -> None:
+        self.items: list[DomainError] = []
+
+    def add(self, code: str, field: str | None = None) -> None:
+        self.items.append(DomainError(code, field=field))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            first, *rest = self.items
+            raise DomainError(first.code, field=first.field, details=rest)
+
+
+def all_problems(error: DomainError) -> list[DomainError]:
+    """The error itself followed by its details."""
+    return [error, *error.details]

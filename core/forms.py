@@ -1,0 +1,49 @@
+"""Form helpers shared by every package."""
+
+from __future__ import annotations
+
+from wtforms import SelectMultipleField, widgets
+
+from core.errors import DomainError, all_problems
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A set of checkboxes (rendered inside a fieldset with a legend)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def show_domain_error(form, error: DomainError) -> None:
+    """Put each problem next to its field; problems without a field go to the top of the form."""
+    for problem in all_problems(error):
+        target = _find_field(form, problem.field) if problem.field else None
+        if target is not None:
+            if not isinstance(target.errors, list):
+                target.errors = list(target.errors)
+            target.errors.append(problem.message)
+        else:
+            form.form_errors.append(problem.message)
+
+
+def _find_field(form, name: str):
+    """Find 'slots-0-capacity' inside FieldLists of FormFields as well as plain 'email'."""
+    if name in form._fields:
+        return form._fields[name]
+    for field in form:
+        if hasattr(field, "entries"):
+            for entry in field.entries:
+                if name == entry.name:
+                    return entry
+                sub = getattr(entry, "form", None)
+                if sub is not None and name.startswith(entry.name + "-"):
+                    inner = name[len(entry.name) + 1 :]
+                    if inner in sub._fields:
+                        return sub._fields[inner]
+        elif name.startswith(field.name + "-") and hasattr(field, "form"):
+            return _find_field(field.form, name[len(field.name) + 1 :])
+    return None

@@ -1,0 +1,1 @@
+"""Events: schools, visits, role slots, lessons, satellite schools and (later) calendar feeds."""

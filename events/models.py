@@ -1,0 +1,221 @@
+"""School and visit tables."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import str_enum
+from core.timeutil import DEFAULT_TZ, UTCDateTime, utcnow
+from extensions import db
+
+school_host = Table(
+    "school_host",
+    db.metadata,
+    Column("school_id", ForeignKey("school.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class School(db.Model):
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    province: Mapped[str] = mapped_column(String(50), index=True)
+    prefecture: Mapped[str] = mapped_column(String(50), default="")
+    county: Mapped[str] = mapped_column(String(50), default="")
+    township: Mapped[str] = mapped_column(String(50), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    timezone: Mapped[str] = mapped_column(String(50), default=DEFAULT_TZ)
+    #: how to get there: roads, the last bus, where to park
+    travel_notes: Mapped[str] = mapped_column(Text, default="")
+    #: mobile signal and Wi-Fi at the school, so volunteers know what will work offline
+    connectivity_notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    hosts = relationship("User", secondary=school_host, lazy="selectin", order_by="User.name")
+
+    @property
+    def region(self) -> str:
+        return " ".join(p for p in (self.province, self.prefecture, self.county, self.township) if p)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class VisitStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return str(VISIT_STATUS_LABELS[self])
+
+
+VISIT_STATUS_LABELS = {
+    VisitStatus.DRAFT: _l("Draft"),
+    VisitStatus.PUBLISHED: _l("Published"),
+    VisitStatus.COMPLETED: _l("Completed"),
+    VisitStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+class SlotRole(enum.StrEnum):
+    LEAD_INSTRUCTOR = "lead_instructor"
+    ASSISTANT = "assistant"
+    PHOTOGRAPHER = "photographer"
+    DRIVER = "driver"
+    LIVESTREAM_TECHNICIAN = "livestream_technician"
+    FIRST_AIDER = "first_aider"
+    INTERPRETER = "interpreter"
+
+    @property
+    def label(self) -> str:
+        return str(SLOT_ROLE_LABELS[self])
+
+
+SLOT_ROLE_LABELS = {
+    SlotRole.LEAD_INSTRUCTOR: _l("Lead instructor"),
+    SlotRole.ASSISTANT: _l("Teaching assistant"),
+    SlotRole.PHOTOGRAPHER: _l("Photographer"),
+    SlotRole.DRIVER: _l("Driver"),
+    SlotRole.LIVESTREAM_TECHNICIAN: _l("Livestream technician"),
+    SlotRole.FIRST_AIDER: _l("First aider"),
+    SlotRole.INTERPRETER: _l("Interpreter"),
+}
+
+
+class Visit(db.Model):
+    __tablename__ = "visit"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        Index("ix_visit_school_starts", "school_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[VisitStatus] = mapped_column(str_enum(VisitStatus, "visit_status"), default=VisitStatus.DRAFT, index=True)
+    #: None until published: then signup opens at publication
+    signup_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: None means signup closes when the visit starts
+    signup_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    meeting_point: Mapped[str] = mapped_column(String(300), default="")
+    livestream_url: Mapped[str] = mapped_column(String(500), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    school: Mapped[School] = relationship(lazy="joined")
+    slots: Mapped[list[RoleSlot]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="RoleSlot.id"
+    )
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="Lesson.starts_at"
+    )
+    satellites: Mapped[list[SatelliteSchool]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="SatelliteSchool.id"
+    )
+
+    @property
+    def effective_signup_closes_at(self) -> datetime:
+        return self.signup_closes_at or self.starts_at
+
+    @property
+    def places_total(self) -> int:
+        return sum(slot.capacity for slot in self.slots)
+
+    @property
+    def places_left(self) -> int:
+        return sum(slot.places_left for slot in self.slots)
+
+
+class RoleSlot(db.Model):
+    __tablename__ = "role_slot"
+    __table_args__ = (
+        UniqueConstraint("visit_id", "role", name="uq_role_slot_visit_role"),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
+    role: Mapped[SlotRole] = mapped_column(str_enum(SlotRole, "slot_role"))
+    capacity: Mapped[int]
+    #: confirmed places, changed only by a conditional UPDATE so it can never pass capacity
+    taken: Mapped[int] = mapped_column(default=0)
+    requires_training: Mapped[bool] = mapped_column(default=False)
+    #: a code from core.i18n.SPOKEN_LANGUAGES, or None
+    required_language: Mapped[str | None] = mapped_column(String(20))
+
+    visit: Mapped[Visit] = relationship(back_populates="slots")
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.taken, 0)
+
+
+class Lesson(db.Model):
+    __tablename__ = "lesson"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        CheckConstraint("students_expected >= 0", name="students_expected_not_negative"),
+        CheckConstraint("spare_kits >= 0", name="spare_kits_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: school year, 1 to 12
+    grade: Mapped[int]
+    classroom: Mapped[str] = mapped_column(String(100), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kit_type_id: Mapped[int | None] = mapped_column(ForeignKey("kit_type.id"), index=True)
+    students_expected: Mapped[int] = mapped_column(default=0)
+    #: recorded by the host afterwards
+    students_attended: Mapped[int | None]
+    #: kits added on top of ceil(students / students per kit)
+    spare_kits: Mapped[int] = mapped_column(default=0)
+
+    visit: Mapped[Visit] = relationship(back_populates="lessons")
+    kit_type = relationship("KitType", lazy="joined")
+
+    @property
+    def kits_needed(self) -> int:
+        if self.kit_type is None:
+            return 0
+        per_kit = self.kit_type.students_per_kit
+        return -(-self.students_expected // per_kit) + self.spare_kits
+
+
+class SatelliteSchool(db.Model):
+    """A school watching a visit's livestream."""
+
+    __tablename__ = "satellite_school"
+    __table_args__ = (
+        UniqueConstraint("visit_id", "school_id", name="uq_satellite_school_visit_school"),
+        CheckConstraint("students_expected >= 0", name="students_expected_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    students_expected: Mapped[int] = mapped_column(default=0)
+    students_attended: Mapped[int | None]
+
+    visit: Mapped[Visit] = relationship(back_populates="satellites")
+    school: Mapped[School] = relationship(lazy="joined")

@@ -1,0 +1,431 @@
+"""Rules for schools and visits. Services flush and never commit; the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from access import visible_visits
+from accounts.models import Role, User
+from accounts.services import set_roles
+from core.errors import DomainError, Problems
+from core.i18n import SPOKEN_LANGUAGES
+from core.timeutil import in_zone, is_valid_timezone
+from events.models import Lesson, RoleSlot, SatelliteSchool, School, SlotRole, Visit, VisitStatus
+from kits.models import KitType
+
+# ---------------------------------------------------------------- schools
+
+SCHOOL_FIELDS = (
+    "name",
+    "province",
+    "prefecture",
+    "county",
+    "township",
+    "address",
+    "timezone",
+    "travel_notes",
+    "connectivity_notes",
+)
+
+
+def _check_school(values: dict) -> None:
+    if "timezone" in values and not is_valid_timezone(values["timezone"]):
+        raise DomainError("invalid_timezone", field="timezone")
+
+
+def create_school(session: Session, values: dict, *, hosts: list[User] = (), now: datetime) -> School:
+    """Create a school from the given fields (see SCHOOL_FIELDS)."""
+    _check_school(values)
+    school = School(**{k: v for k, v in values.items() if k in SCHOOL_FIELDS}, created_at=now)
+    school.hosts = [_as_host(h) for h in hosts]
+    session.add(school)
+    session.flush()
+    return school
+
+
+def update_school(session: Session, school: School, values: dict, *, hosts: list[User] | None = None) -> School:
+    """Change a school's fields; `hosts`, when given, replaces the host list."""
+    _check_school(values)
+    for key, value in values.items():
+        if key in SCHOOL_FIELDS:
+            setattr(school, key, value)
+    if hosts is not None:
+        school.hosts = [_as_host(h) for h in hosts]
+    session.flush()
+    return school
+
+
+def _as_host(user: User) -> User:
+    # Being named a school's host gives the account the host role.
+    if Role.HOST not in user.roles:
+        set_roles(user, user.roles | {Role.HOST})
+    return user
+
+
+def archive_school(school: School, now: datetime) -> None:
+    school.archived_at = school.archived_at or now
+
+
+def restore_school(school: School) -> None:
+    school.archived_at = None
+
+
+# ---------------------------------------------------------------- visits
+
+
+@dataclass
+class SlotData:
+    role: SlotRole
+    capacity: int
+    requires_training: bool = False
+    required_language: str | None = None
+    id: int | None = None  #: an existing slot to update; None creates one
+
+
+@dataclass
+class LessonData:
+    title: str
+    grade: int
+    starts_at: datetime
+    ends_at: datetime
+    students_expected: int = 0
+    kit_type_id: int | None = None
+    classroom: str = ""
+    spare_kits: int = 0
+    id: int | None = None
+
+
+@dataclass
+class SatelliteData:
+    school_id: int
+    students_expected: int = 0
+    id: int | None = None
+
+
+@dataclass
+class VisitData:
+    school_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    signup_opens_at: datetime | None = None
+    signup_closes_at: datetime | None = None
+    meeting_point: str = ""
+    livestream_url: str = ""
+    notes: str = ""
+    slots: list[SlotData] = field(default_factory=list)
+    lessons: list[LessonData] = field(default_factory=list)
+    satellites: list[SatelliteData] = field(default_factory=list)
+
+
+def _check_visit(session: Session, data: VisitData, visit: Visit | None) -> School:
+    """Every rule a visit must meet, reported together with the field at fault."""
+    problems = Problems()
+    school = session.get(School, data.school_id)
+    if school is None:
+        raise DomainError("not_found", field="school_id")
+    if school.is_archived and (visit is None or visit.school_id != school.id):
+        problems.add("school_archived", "school_id")
+    if data.ends_at <= data.starts_at:
+        problems.add("end_before_start", "ends_at")
+    elif in_zone(data.starts_at, school.timezone).date() != in_zone(data.ends_at, school.timezone).date():
+        problems.add("visit_not_single_day", "ends_at")
+    opens, closes = data.signup_opens_at, data.signup_closes_at or data.starts_at
+    if (opens is not None and opens >= closes) or closes > data.ends_at:
+        problems.add("signup_window_invalid", "signup_closes_at" if data.signup_closes_at else "signup_opens_at")
+    if data.ends_at > data.starts_at and _overlapping_visit(session, school.id, data, visit) is not None:
+        problems.add("school_busy", "starts_at")
+
+    existing_slots = {slot.id: slot for slot in visit.slots} if visit else {}
+    seen_roles: set[SlotRole] = set()
+    for i, slot in enumerate(data.slots):
+        if slot.role in seen_roles:
+            problems.add("duplicate_role", f"slots-{i}-role")
+        seen_roles.add(slot.role)
+        if slot.capacity < 1:
+            problems.add("capacity_too_small", f"slots-{i}-capacity")
+        current = existing_slots.get(slot.id)
+        if slot.id is not None and current is None:
+            problems.add("not_found", f"slots-{i}-role")
+        elif current is not None and slot.capacity < current.taken:
+            problems.add("capacity_below_taken", f"slots-{i}-capacity")
+        if slot.required_language and slot.required_language not in SPOKEN_LANGUAGES:
+            problems.add("validation_error", f"slots-{i}-required_language")
+    kept = {slot.id for slot in data.slots if slot.id is not None}
+    for slot in existing_slots.values():
+        if slot.id not in kept and slot.taken > 0:
+            problems.add("slot_has_signups", "slots")
+
+    existing_lessons = {lesson.id for lesson in visit.lessons} if visit else set()
+    for i, lesson in enumerate(data.lessons):
+        if lesson.id is not None and lesson.id not in existing_lessons:
+            problems.add("not_found", f"lessons-{i}-title")
+        if lesson.ends_at <= lesson.starts_at:
+            problems.add("end_before_start", f"lessons-{i}-ends_at")
+        elif lesson.starts_at < data.starts_at or lesson.ends_at > data.ends_at:
+            problems.add("lesson_outside_visit", f"lessons-{i}-starts_at")
+        if lesson.kit_type_id is not None and session.get(KitType, lesson.kit_type_id) is None:
+            problems.add("unknown_kit_type", f"lessons-{i}-kit_type_id")
+
+    seen_satellites: set[int] = set()
+    for i, satellite in enumerate(data.satellites):
+        if satellite.school_id == data.school_id:
+            problems.add("satellite_is_host", f"satellites-{i}-school_id")
+        elif satellite.school_id in seen_satellites:
+            problems.add("duplicate_satellite", f"satellites-{i}-school_id")
+        elif session.get(School, satellite.school_id) is None:
+            problems.add("not_found", f"satellites-{i}-school_id")
+        seen_satellites.add(satellite.school_id)
+    problems.raise_if_any()
+    return school
+
+
+def _overlapping_visit(session: Session, school_id: int, data: VisitData, visit: Visit | None) -> Visit | None:
+    query = select(Visit).where(
+        Visit.school_id == school_id,
+        Visit.status != VisitStatus.CANCELLED,
+        Visit.starts_at < data.ends_at,
+        Visit.ends_at > data.starts_at,
+    )
+    if visit is not None:
+        query = query.where(Visit.id != visit.id)
+    return session.scalars(query.limit(1)).first()
+
+
+def _sync(existing: list, wanted: list, build, update) -> list:
+    """Children after an edit: update rows whose id is given, create new ones, drop the rest."""
+    by_id = {row.id: row for row in existing}
+    result = []
+    for item in wanted:
+        if item.id is not None:
+            row = by_id[item.id]
+            update(row, item)
+        else:
+            row = build(item)
+        result.append(row)
+    return result
+
+
+def _apply(session: Session, visit: Visit, data: VisitData, now: datetime) -> None:
+    visit.school_id = data.school_id
+    visit.title = data.title.strip()
+    visit.starts_at = data.starts_at
+    visit.ends_at = data.ends_at
+    visit.signup_opens_at = data.signup_opens_at
+    visit.signup_closes_at = data.signup_closes_at
+    visit.meeting_point = data.meeting_point
+    visit.livestream_url = data.livestream_url
+    visit.notes = data.notes
+    visit.updated_at = now
+
+    def update_slot(row: RoleSlot, item: SlotData) -> None:
+        row.role, row.capacity = item.role, item.capacity
+        row.requires_training, row.required_language = item.requires_training, item.required_language or None
+
+    def build_slot(item: SlotData) -> RoleSlot:
+        row = RoleSlot(taken=0)
+        update_slot(row, item)
+        return row
+
+    def update_lesson(row: Lesson, item: LessonData) -> None:
+        for name in (
+            "title",
+            "grade",
+            "starts_at",
+            "ends_at",
+            "students_expected",
+            "kit_type_id",
+            "classroom",
+            "spare_kits",
+        ):
+            setattr(row, name, getattr(item, name))
+
+    def build_lesson(item: LessonData) -> Lesson:
+        row = Lesson()
+        update_lesson(row, item)
+        return row
+
+    def update_satellite(row: SatelliteSchool, item: SatelliteData) -> None:
+        row.school_id, row.students_expected = item.school_id, item.students_expected
+
+    def build_satellite(item: SatelliteData) -> SatelliteSchool:
+        row = SatelliteSchool()
+        update_satellite(row, item)
+        return row
+
+    visit.slots = _sync(visit.slots, data.slots, build_slot, update_slot)
+    visit.lessons = _sync(visit.lessons, data.lessons, build_lesson, update_lesson)
+    visit.satellites = _sync(visit.satellites, data.satellites, build_satellite, update_satellite)
+    # Role uniqueness is checked per visit at flush; a swap of two roles must not collide midway.
+    session.flush()
+
+
+def create_visit(session: Session, data: VisitData, *, now: datetime) -> Visit:
+    """Create a draft visit with its role slots, lessons and satellite schools."""
+    _check_visit(session, data, None)
+    visit = Visit(status=VisitStatus.DRAFT, created_at=now)
+    session.add(visit)
+    _apply(session, visit, data, now)
+    return visit
+
+
+def update_visit(session: Session, visit: Visit, data: VisitData, *, now: datetime) -> Visit:
+    """Edit a draft or published visit; slots and lessons not listed are removed."""
+    if visit.status in (VisitStatus.CANCELLED, VisitStatus.COMPLETED):
+        raise DomainError("visit_locked")
+    _check_visit(session, data, visit)
+    _apply(session, visit, data, now)
+    return visit
+
+
+def visit_data(visit: Visit) -> VisitData:
+    """A visit as input data, so a partial change can be applied on top of it."""
+    return VisitData(
+        school_id=visit.school_id,
+        title=visit.title,
+        starts_at=visit.starts_at,
+        ends_at=visit.ends_at,
+        signup_opens_at=visit.signup_opens_at,
+        signup_closes_at=visit.signup_closes_at,
+        meeting_point=visit.meeting_point,
+        livestream_url=visit.livestream_url,
+        notes=visit.notes,
+        slots=[
+            SlotData(
+                id=s.id,
+                role=s.role,
+                capacity=s.capacity,
+                requires_training=s.requires_training,
+                required_language=s.required_language,
+            )
+            for s in visit.slots
+        ],
+        lessons=[
+            LessonData(
+                id=lesson.id,
+                title=lesson.title,
+                grade=lesson.grade,
+                starts_at=lesson.starts_at,
+                ends_at=lesson.ends_at,
+                students_expected=lesson.students_expected,
+                kit_type_id=lesson.kit_type_id,
+                classroom=lesson.classroom,
+                spare_kits=lesson.spare_kits,
+            )
+            for lesson in visit.lessons
+        ],
+        satellites=[
+            SatelliteData(id=s.id, school_id=s.school_id, students_expected=s.students_expected)
+            for s in visit.satellites
+        ],
+    )
+
+
+_TRANSITIONS = {
+    VisitStatus.DRAFT: {VisitStatus.PUBLISHED, VisitStatus.CANCELLED},
+    VisitStatus.PUBLISHED: {VisitStatus.COMPLETED, VisitStatus.CANCELLED},
+    VisitStatus.COMPLETED: set(),
+    VisitStatus.CANCELLED: set(),
+}
+
+
+def _move(visit: Visit, target: VisitStatus) -> None:
+    if target not in _TRANSITIONS[visit.status]:
+        raise DomainError("invalid_status_transition")
+    visit.status = target
+
+
+def publish_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
+    """Make a draft visible to volunteers; signup opens now unless a time was set."""
+    _move(visit, VisitStatus.PUBLISHED)
+    visit.published_at = now
+    if visit.signup_opens_at is None:
+        visit.signup_opens_at = min(now, visit.effective_signup_closes_at)
+    visit.updated_at = now
+    session.flush()
+    return visit
+
+
+def cancel_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
+    """Cancel a draft or published visit; it stays visible, marked cancelled."""
+    _move(visit, VisitStatus.CANCELLED)
+    visit.cancelled_at = now
+    visit.updated_at = now
+    session.flush()
+    return visit
+
+
+def complete_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
+    """Mark a published visit as done once it has ended."""
+    if visit.status == VisitStatus.PUBLISHED and now < visit.ends_at:
+        raise DomainError("visit_not_over")
+    _move(visit, VisitStatus.COMPLETED)
+    visit.updated_at = now
+    session.flush()
+    return visit
+
+
+# ---------------------------------------------------------------- queries
+
+
+@dataclass
+class VisitFilter:
+    when: str = ""  #: "upcoming", "past" or "" for both
+    school_id: int | None = None
+    province: str = ""
+    status: VisitStatus | None = None
+    starts_from: datetime | None = None
+    starts_before: datetime | None = None
+
+
+def list_visits(user: User | None, filters: VisitFilter, now: datetime) -> Select:
+    """The visits this person may see, filtered, soonest first (latest first for the past)."""
+    query = visible_visits(user).join(Visit.school)
+    if filters.when == "upcoming":
+        query = query.where(Visit.ends_at >= now).order_by(Visit.starts_at, Visit.id)
+    elif filters.when == "past":
+        query = query.where(Visit.ends_at < now).order_by(Visit.starts_at.desc(), Visit.id.desc())
+    else:
+        query = query.order_by(Visit.starts_at.desc(), Visit.id.desc())
+    if filters.school_id:
+        query = query.where(Visit.school_id == filters.school_id)
+    if filters.province:
+        query = query.where(School.province == filters.province)
+    if filters.status:
+        query = query.where(Visit.status == filters.status)
+    if filters.starts_from:
+        query = query.where(Visit.starts_at >= filters.starts_from)
+    if filters.starts_before:
+        query = query.where(Visit.starts_at < filters.starts_before)
+    return query.options(selectinload(Visit.slots))
+
+
+def public_visits(now: datetime) -> Select:
+    """Published visits that have not ended: what anyone may see."""
+    return (
+        select(Visit)
+        .join(Visit.school)
+        .where(Visit.status == VisitStatus.PUBLISHED, Visit.ends_at >= now)
+        .order_by(Visit.starts_at, Visit.id)
+        .options(selectinload(Visit.slots))
+    )
+
+
+def provinces(session: Session) -> list[str]:
+    return list(session.scalars(select(School.province).distinct().order_by(School.province)))
+
+
+def schools_for_choice(session: Session, *, include_archived: bool = False) -> list[School]:
+    query = select(School).order_by(School.province, School.name)
+    if not include_archived:
+        query = query.where(School.archived_at.is_(None))
+    return list(session.scalars(query))
+
+
+def count_visits(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Visit)) or 0
+

@@ -1,0 +1,1 @@
+"""Kits: kit types now; hubs, the stock ledger, reservations and shortfall forecasts later."""

@@ -1,0 +1,1 @@
+"""The outbox: messages written in the same transaction as the change they report, delivered later."""

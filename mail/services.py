@@ -1,0 +1,118 @@
+"""Writing messages into the outbox and delivering them at most once."""
+
+from __future__ import annotations
+
+import smtplib
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.i18n import DEFAULT_LOCALE
+from mail.models import OutboxMessage, OutboxStatus
+
+#: a message stuck in "sending" this long is assumed lost by a crashed sender and retried
+SENDING_LEASE = timedelta(minutes=10)
+
+
+def queue_message(
+    session: Session, *, recipient: str, template: str, locale: str | None, now: datetime, **context
+) -> OutboxMessage:
+    """Render templates/mail/<template>.txt in the recipient's language and add it to the outbox."""
+    with force_locale(locale or DEFAULT_LOCALE):
+        text = render_template(f"mail/{template}.txt", **context)
+    subject, _, body = text.strip().partition("\n")
+    message = OutboxMessage(
+        recipient=recipient, subject=subject.strip(), body=body.strip() + "\n", created_at=now, next_attempt_at=now
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def _claim(session: Session, message_id: int, now: datetime) -> bool:
+    """Take one message for sending; False when another sender got it first."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(status=OutboxStatus.SENDING, next_attempt_at=now + SENDING_LEASE, attempts=OutboxMessage.attempts + 1)
+    )
+    return result.rowcount == 1
+
+
+def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Message-ID"] = f"<outbox-{message.id}@scivisit>"
+    email.set_content(message.body)
+    return email
+
+
+def smtp_transport(email: EmailMessage) -> None:
+    cfg = current_app.config
+    with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30) as smtp:
+        if cfg["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if cfg["MAIL_USERNAME"]:
+            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
+        smtp.send_message(email)
+
+
+def console_transport(email: EmailMessage) -> None:
+    print(f"--- mail to {email['To']} ---\nSubject: {email['Subject']}\n\n{email.get_content()}", file=sys.stderr)
+
+
+def transport_for(backend: str) -> Callable[[EmailMessage], None]:
+    return {"smtp": smtp_transport, "console": console_transport}[backend]
+
+
+def deliver_due(session: Session, now: datetime, transport: Callable[[EmailMessage], None]) -> tuple[int, int]:
+    """Send every message that is due; commits after each so a message is never sent twice.
+
+    This is a worker, not a request: it owns its transactions. Returns (sent, failed).
+    """
+    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    due = session.scalars(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.id)
+    ).all()
+    session.commit()
+    sent = failed = 0
+    for message_id in due:
+        claimed = _claim(session, message_id, now)
+        session.commit()
+        if not claimed:
+            continue
+        message = session.get(OutboxMessage, message_id)
+        try:
+            transport(build_email(message, sender))
+        except Exception as exc:  # any transport failure is retried later with back-off
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if message.attempts >= max_attempts:
+                message.status = OutboxStatus.FAILED
+            else:
+                message.status = OutboxStatus.PENDING
+                message.next_attempt_at = now + timedelta(minutes=2**message.attempts)
+            failed += 1
+        else:
+            message.status = OutboxStatus.SENT
+            message.sent_at = now
+            sent += 1
+        session.commit()
+    return sent, failed

@@ -1,0 +1,254 @@
+"""Fixtures and factories. Every test gets a fresh database: SQLite always, PostgreSQL too
+when TEST_DATABASE_URL is set (and in CI, where REQUIRE_POSTGRES=1 makes its absence a failure)."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, time, timedelta, timezone
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from accounts.models import Role
+from accounts.services import create_company, create_user
+from app import create_app
+from core.timeutil import local_to_utc, utcnow
+from events.models import SlotRole, VisitStatus
+from events.services import LessonData, SlotData, VisitData, create_school, create_visit, publish_visit
+from extensions import db
+from kits.models import KitType
+
+PASSWORD = "correct-horse-battery-staple"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+_pg_schema_ready = False
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name) == "1"
+
+
+def test_config(database_url: str, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_BACKEND": "console",
+        "BASE_URL": "http://scivisit.test",
+        "SERVER_NAME": None,
+    }
+
+
+def _reset_postgres(url: str) -> None:
+    global _pg_schema_ready
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if not _pg_schema_ready:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+            db.metadata.create_all(conn)
+            _pg_schema_ready = True
+        else:
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """The database under test; the PostgreSQL run is mandatory in CI."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (for example postgresql://postgres@127.0.0.1:5432/test)")
+    from config import normalise_database_url
+
+    url = normalise_database_url(POSTGRES_URL)
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("SCIVISIT_INSTANCE", str(tmp_path / "instance"))
+    application = create_app(test_config(database_url, tmp_path))
+    with application.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app):
+    return db.session
+
+
+@pytest.fixture
+def now():
+    return utcnow()
+
+
+# ---------------------------------------------------------------- factories
+
+
+@pytest.fixture
+def make_company(db_session, now):
+    counter = iter(range(1, 10_000))
+
+    def make(name: str | None = None):
+        company = create_company(db_session, name or f"Company {next(counter)}", now)
+        db_session.commit()
+        return company
+
+    return make
+
+
+@pytest.fixture
+def make_user(db_session, now, make_company):
+    counter = iter(range(1, 10_000))
+
+    def make(*roles: Role, email: str | None = None, name: str | None = None, company=None, **kwargs):
+        roles = set(roles) or {Role.VOLUNTEER}
+        n = next(counter)
+        if Role.COORDINATOR in roles and company is None:
+            company = make_company()
+        user = create_user(
+            db_session,
+            email=email or f"person{n}@example.com",
+            name=name or f"Person {n}",
+            password=kwargs.pop("password", PASSWORD),
+            roles=roles,
+            company=company,
+            now=now,
+            **kwargs,
+        )
+        db_session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_school(db_session, now):
+    counter = iter(range(1, 10_000))
+
+    def make(*, hosts=(), **values):
+        n = next(counter)
+        defaults = {
+            "name": f"School {n}",
+            "province": "四川省",
+            "prefecture": "凉山彝族自治州",
+            "county": "美姑县",
+            "timezone": "Asia/Shanghai",
+        }
+        school = create_school(db_session, {**defaults, **values}, hosts=list(hosts), now=now)
+        db_session.commit()
+        return school
+
+    return make
+
+
+@pytest.fixture
+def make_kit_type(db_session):
+    counter = iter(range(1, 10_000))
+
+    def make(**values):
+        kit = KitType(**{"name": f"Kit {next(counter)}", "students_per_kit": 4, **values})
+        db_session.add(kit)
+        db_session.commit()
+        return kit
+
+    return make
+
+
+def school_day(days_ahead: int = 14, at: time = time(9, 0), tz: str = "Asia/Shanghai") -> datetime:
+    """A wall-clock time at a school `days_ahead` days from today, as UTC."""
+    day = (utcnow() + timedelta(days=days_ahead)).astimezone(timezone.utc).date()
+    return local_to_utc(day, at, tz)
+
+
+@pytest.fixture
+def make_visit(db_session, now, make_school):
+    def make(
+        *,
+        school=None,
+        status: VisitStatus = VisitStatus.PUBLISHED,
+        days_ahead: int = 14,
+        capacity: int = 3,
+        roles=(SlotRole.LEAD_INSTRUCTOR,),
+        lessons: int = 1,
+        kit_type=None,
+        title: str = "火星车科学日 Mars rover day",
+        **extra,
+    ):
+        school = school or make_school()
+        starts = school_day(days_ahead, time(9, 0), school.timezone)
+        ends = starts + timedelta(hours=6)
+        data = VisitData(
+            school_id=school.id,
+            title=title,
+            starts_at=extra.pop("starts_at", starts),
+            ends_at=extra.pop("ends_at", ends),
+            slots=[SlotData(role=role, capacity=capacity) for role in roles],
+            lessons=[
+                LessonData(
+                    title=f"Lesson {i + 1}",
+                    grade=4,
+                    starts_at=starts + timedelta(hours=i + 1),
+                    ends_at=starts + timedelta(hours=i + 2),
+                    students_expected=30,
+                    kit_type_id=kit_type.id if kit_type else None,
+                )
+                for i in range(lessons)
+            ],
+            **extra,
+        )
+        # Past visits cannot be created through the rules' "now"; the factory is the clock.
+        visit = create_visit(db_session, data, now=now)
+        if status in (VisitStatus.PUBLISHED, VisitStatus.COMPLETED, VisitStatus.CANCELLED):
+            publish_visit(db_session, visit, now=min(now, visit.starts_at - timedelta(days=1)))
+        if status == VisitStatus.COMPLETED:
+            visit.status = VisitStatus.COMPLETED
+        if status == VisitStatus.CANCELLED:
+            visit.status = VisitStatus.CANCELLED
+            visit.cancelled_at = now
+        db_session.commit()
+        return visit
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through the real login form."""
+
+    def do(user, password: str = PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return do
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in page"
+    return match.group(1)

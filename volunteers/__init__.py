@@ -1,0 +1,1 @@
+"""Volunteers: registration with a join code, companies, people and profiles; signups later."""
