@@ -44,6 +44,10 @@ def create_app(config: dict | None = None) -> Flask:
     from cli import register_cli
 
     register_cli(app)
+    if app.config["MAIL_WORKER_THREAD"] and not app.config.get("TESTING"):
+        from mail.worker import start_mail_thread
+
+        start_mail_thread(app)
     return app
 
 

@@ -65,7 +65,9 @@ def seed_demo_command():
     if created:
         click.echo("Demo data loaded. Logins (password for all: " + created["password"] + "):")
         for email, role in created["logins"]:
-            click.echo(f"  {role:<12} {email}")
+            click.echo(f"  {role:<22} {email}")
+        for name, code in created["join_codes"]:
+            click.echo(f"  join code {code} registers volunteers of {name}")
     else:
         click.echo("The database already has data; demo data not loaded.")
 

@@ -1,0 +1,60 @@
+# SciVisit: `make run` serves the demo, `make test` runs every check.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app app
+# Where translatable strings live (the virtual environment must not be scanned).
+SOURCES := app.py api.py access.py cli.py demo.py accounts core events kits mail volunteers templates
+
+.PHONY: run test install dev-install translations extract-messages migrate seed lint format bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+dev-install: $(VENV)/.dev-installed
+
+translations: install
+	$(BIN)/pybabel compile -d translations -D messages --statistics
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --omit-header $(SOURCES)
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching --ignore-obsolete --omit-header
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed-demo
+
+run: translations seed
+	@echo "SciVisit is serving on http://127.0.0.1:$(PORT)"
+	MAIL_WORKER_THREAD=1 $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
+
+lint: dev-install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: dev-install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: dev-install translations
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+bench: dev-install translations
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
