@@ -1,5 +1,86 @@
-"""Account API (being built)."""
+"""Account API: bearer tokens and the signed-in person."""
 
-from flask_smorest import Blueprint
+from __future__ import annotations
 
-blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
+import marshmallow as ma
+from flask import abort, g, request
+from flask_login import current_user
+
+from access import SIGNED_IN, requires
+from accounts import services
+from accounts.models import Role, TrainingStatus
+from accounts.views import account_limits, login_limits
+from api import bearer_token
+from api_schemas import ApiBlueprint, SortedList, Text
+from extensions import db, limiter
+
+blp = ApiBlueprint("accounts_api", __name__, url_prefix="/api/v1", description="Tokens and the signed-in person")
+
+
+class CompanyRefSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+
+
+class PersonSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    email = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    phone = ma.fields.String(allow_none=True)
+    roles = SortedList(ma.fields.Enum(Role), required=True)
+    company = ma.fields.Nested(CompanyRefSchema, allow_none=True)
+    languages = ma.fields.List(ma.fields.String(), required=True)
+    training_status = ma.fields.Enum(TrainingStatus, required=True)
+    locale = ma.fields.String(allow_none=True)
+
+
+class TokenRequestSchema(ma.Schema):
+    email = Text(required=True, validate=ma.validate.Length(max=254))
+    password = Text(required=True, validate=ma.validate.Length(max=services.MAX_PASSWORD_LENGTH))
+
+
+class TokenSchema(ma.Schema):
+    token = ma.fields.String(required=True, metadata={"description": "Send as `Authorization: Bearer <token>`"})
+
+
+def _json_account_key() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return "account:" + (services.normalise_email(email) if isinstance(email, str) else "")
+
+
+@blp.post("/tokens")
+@limiter.limit(login_limits)
+@limiter.limit(account_limits, key_func=_json_account_key)
+@blp.arguments(TokenRequestSchema)
+@blp.response(201, TokenSchema)
+@blp.errors(401, 429)
+@blp.doc(security=[])
+def create_token(args):
+    """Exchange an email and password for a bearer token."""
+    user = services.authenticate(db.session, args["email"], args["password"])
+    token = services.issue_api_token(db.session, user, g.now)
+    db.session.commit()
+    return {"token": token}
+
+
+@blp.delete("/tokens/current")
+@requires(SIGNED_IN)
+@blp.response(204)
+@blp.errors(401)
+@blp.doc(security=[{"bearerAuth": []}])
+def revoke_token():
+    """Revoke the bearer token this request carries."""
+    token = bearer_token()
+    if token is None or not services.revoke_api_token(db.session, token, g.now):
+        abort(401)  # signed in with a session cookie: there is no token to revoke
+    db.session.commit()
+
+
+@blp.get("/me")
+@requires(SIGNED_IN)
+@blp.response(200, PersonSchema)
+@blp.errors(401)
+def me():
+    """The signed-in person."""
+    return current_user._get_current_object()

@@ -118,7 +118,7 @@ def change_password():
             db.session.rollback()
             show_domain_error(form, error)
         else:
-            login_user(current_user)  # this session carries on with the new nonce
+            login_user(current_user._get_current_object())  # this session carries on with the new nonce
             db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("volunteers.profile"))

@@ -8,6 +8,7 @@ import re
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from accounts.models import Role
@@ -74,10 +75,32 @@ def database_url(request, tmp_path):
     return url
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as a server does: its own session, its own `g`.
+
+    The test's session commits what the test set up before the request (as a real setup would
+    be committed) and forgets what it had loaded afterwards, so assertions read what the request
+    really committed; a view that forgets to commit fails its test.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        try:
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        finally:
+            db.session.expire_all()
+
+
 @pytest.fixture
-def app(database_url, tmp_path, monkeypatch):
+def app(request, database_url, tmp_path, monkeypatch):
+    """The app on a fresh database; `@pytest.mark.app_config(KEY=value)` overrides settings."""
     monkeypatch.setenv("SCIVISIT_INSTANCE", str(tmp_path / "instance"))
-    application = create_app(test_config(database_url, tmp_path))
+    overrides = {}
+    for marker in request.node.iter_markers("app_config"):
+        overrides = {**marker.kwargs, **overrides}
+    application = create_app({**test_config(database_url, tmp_path), **overrides})
+    application.test_client_class = IsolatedClient
     with application.app_context():
         if database_url.startswith("sqlite"):
             db.create_all()
@@ -252,3 +275,14 @@ def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped PostgreSQL or browser test is a failure, not a pass."""
+    if not (REQUIRE_POSTGRES or _flag("REQUIRE_BROWSER")):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"FAILED: {len(skipped)} test(s) skipped while the CI requires every test to run")
+        session.exitstatus = 1

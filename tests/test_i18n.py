@@ -1,0 +1,75 @@
+"""Every string a person reads is in both catalogues, translated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ["accounts", "core", "events", "kits", "mail", "volunteers", "templates"]
+TOP_LEVEL = ["app.py", "api.py", "access.py", "cli.py", "demo.py"]
+METHODS = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+
+
+def extracted_ids() -> set:
+    ids = set()
+    for folder in SOURCES:
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / folder, METHODS, keywords=KEYWORDS
+        ):
+            ids.add(message if isinstance(message, str) else tuple(message))
+    for name in TOP_LEVEL:
+        path = ROOT / name
+        if path.exists():
+            from babel.messages.extract import extract
+
+            with path.open("rb") as f:
+                for _line, message, _comments, _context in extract("python", f, keywords=KEYWORDS):
+                    ids.add(message if isinstance(message, str) else tuple(message))
+    return ids
+
+
+def catalogue(locale: str):
+    with (ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return read_po(f, locale=locale)
+
+
+def test_extraction_finds_the_strings_of_every_package():
+    ids = extracted_ids()
+    assert "Log in" in ids
+    assert "Some fields need attention." in ids  # a lazy string in core
+    assert len(ids) > 100
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_catalogue_translates_every_string(locale):
+    messages = {m.id if isinstance(m.id, str) else tuple(m.id): m for m in catalogue(locale) if m.id}
+    missing, untranslated = [], []
+    for msgid in sorted(extracted_ids(), key=str):
+        message = messages.get(msgid)
+        if message is None:
+            missing.append(msgid)
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings) or message.fuzzy:
+            untranslated.append(msgid)
+    assert not missing, f"{locale}: not in the catalogue (run `make extract-messages`): {missing[:20]}"
+    assert not untranslated, f"{locale}: untranslated or fuzzy: {untranslated[:20]}"
+
+
+def test_chinese_translations_keep_their_placeholders():
+    import re
+
+    for message in catalogue("zh_CN"):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(re.findall(r"%\(\w+\)[sd]", ids[0]))
+        for string in strings:
+            if string:
+                assert set(re.findall(r"%\(\w+\)[sd]", string)) == wanted, message.id
