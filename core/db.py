@@ -6,7 +6,7 @@ import enum
 
 from sqlalchemy import Enum, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 #: Execution option asking SQLite to take the write lock when the transaction begins.
 BEGIN_IMMEDIATE = "scivisit_begin_immediate"
@@ -43,6 +43,8 @@ def begin_write(session: Session) -> None:
     Call it before reading anything that a scarce write depends on, so two writers queue on
     the busy timeout instead of failing with "database is locked" when one upgrades its lock.
     """
+    if isinstance(session, scoped_session):
+        session = session()
     if session.in_transaction():
         bind = session.get_bind()
         if bind.dialect.name == "sqlite":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -26,6 +26,8 @@ SPOKEN_LANGUAGES = {
 
 def select_locale() -> str:
     """The signed-in person's choice, then this browser's choice, then Accept-Language."""
+    if not has_request_context():
+        return DEFAULT_LOCALE  # CLI and workers: mail sets its own with force_locale
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
         return current_user.locale
     chosen = session.get("locale")

@@ -1,0 +1,143 @@
+"""Application set-up: configuration, production safety, error pages, headers, SQLite settings."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from config import from_environment, normalise_database_url
+from extensions import db
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgresql://u@h:5432/d", "postgresql+psycopg://u@h:5432/d"),
+        ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_database_url_always_uses_psycopg_3(given, used):
+    assert normalise_database_url(given) == used
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("SCIVISIT_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        from_environment(tmp_path)
+
+
+def test_production_cookies_are_secure(monkeypatch, tmp_path):
+    monkeypatch.setenv("SCIVISIT_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    config = from_environment(tmp_path)
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["MAIL_BACKEND"] == "smtp"
+
+
+def test_development_secret_key_is_random_and_kept(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("SCIVISIT_ENV", raising=False)
+    first = from_environment(tmp_path)["SECRET_KEY"]
+    second = from_environment(tmp_path)["SECRET_KEY"]
+    other = from_environment(tmp_path / "elsewhere")["SECRET_KEY"]
+    assert first == second != other
+    assert len(first) >= 40
+
+
+def test_an_unexpected_error_shows_a_translated_page_without_a_traceback(app, client):
+    @app.get("/boom")
+    def boom():
+        raise ValueError("secret internals")
+
+    response = client.get("/boom", headers={"Accept-Language": "en"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in page
+    assert "secret internals" not in page and "Traceback" not in page
+
+
+def test_unknown_page_is_a_translated_404(client):
+    response = client.get("/no-such-page", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_pages_send_security_headers(client):
+    response = client.get("/login")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_sqlite_runs_with_foreign_keys_wal_and_a_busy_timeout(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCIVISIT_INSTANCE", str(tmp_path))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}", "TESTING": True})
+    with app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        db.engine.dispose()
+
+
+def test_begin_write_takes_the_sqlite_write_lock_at_once(tmp_path, monkeypatch):
+    """A second writer waits on BEGIN IMMEDIATE instead of failing later with 'database is locked'."""
+    import sqlite3
+
+    from core.db import begin_write
+
+    monkeypatch.setenv("SCIVISIT_INSTANCE", str(tmp_path))
+    path = tmp_path / "lock.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True})
+    with app.app_context():
+        db.create_all()
+        begin_write(db.session)
+        other = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        db.session.rollback()
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        other.close()
+        db.engine.dispose()
+
+
+def test_create_user_command_makes_the_first_admin(runner, db_session):
+    from accounts.models import Role, User
+
+    result = runner.invoke(
+        args=["create-user", "--email", "Boss@Example.org", "--name", "Programme Office", "--role", "admin", "--password", "a-long-admin-passphrase"]
+    )
+    assert result.exit_code == 0, result.output
+    user = db_session.query(User).filter_by(email="boss@example.org").one()
+    assert user.roles == {Role.ADMIN}
+
+
+def test_create_user_command_prompts_for_the_password_and_refuses_weak_ones(runner):
+    result = runner.invoke(
+        args=["create-user", "--email", "a@example.org", "--name", "A", "--role", "volunteer"], input="password1\npassword1\n"
+    )
+    assert result.exit_code != 0
+    assert "password_too_common" in result.output
+
+
+def test_seed_demo_loads_once_with_every_role_and_five_regions(runner, db_session):
+    from accounts.models import Role, User
+    from events.models import School, Visit, VisitStatus
+
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@scivisit.demo" in first.output
+    counts = (db_session.query(User).count(), db_session.query(Visit).count())
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert (db_session.query(User).count(), db_session.query(Visit).count()) == counts
+    roles = set().union(*(u.roles for u in db_session.query(User)))
+    assert roles == set(Role)
+    assert len({s.county for s in db_session.query(School)}) >= 5
+    statuses = {v.status for v in db_session.query(Visit)}
+    assert statuses == set(VisitStatus)
