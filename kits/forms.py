@@ -9,7 +9,7 @@ from core.forms import strip
 
 
 class KitTypeForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
+    name = StringField(_l("Kit type name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     students_per_kit = IntegerField(_l("Students per kit"), default=1, validators=[DataRequired(), NumberRange(min=1, max=100)])
     consumable = BooleanField(_l("Used up in the lesson (consumable)"), default=True)
