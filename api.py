@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Api
@@ -79,7 +79,12 @@ def json_error(code: str, message: str, status: int, **extra):
 
 
 def domain_error_response(error: DomainError):
-    return json_error(error.code, error.message, error.status, **{k: v for k, v in error.as_dict().items() if k not in {"code", "message"}})
+    return json_error(
+        error.code,
+        error.message,
+        error.status,
+        **{k: v for k, v in error.as_dict().items() if k not in {"code", "message"}},
+    )
 
 
 def http_error_response(error: HTTPException):
@@ -113,6 +118,8 @@ def _flatten_locations(messages: dict) -> dict:
 def protect_session_writes() -> None:
     """Bearer-token requests cannot be forged by another site; cookie-session writes need CSRF."""
     if not is_api_request() or request.method in {"GET", "HEAD", "OPTIONS"} or bearer_token():
+        return
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     if current_user.is_authenticated:
         csrf.protect()

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -18,8 +17,8 @@ import api as api_plumbing
 from config import from_environment
 from core.db import configure_sqlite
 from core.errors import DomainError
-from core.i18n import LOCALES, html_lang, select_locale
-from extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.i18n import LOCALES, current_locale_code, html_lang, select_locale
+from extensions import babel, csrf, db, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent
 
@@ -140,7 +139,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        locale = str(get_locale())
+        locale = current_locale_code()
         return {"current_locale": locale, "html_lang": html_lang(locale), "locales": LOCALES}
 
     @app.before_request

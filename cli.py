@@ -26,7 +26,12 @@ def register_cli(app: Flask) -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option(
-    "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]), help="Repeat for several."
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several.",
 )
 @click.option("--company", default=None, help="Company name (created when missing).")
 @click.option("--password", default=None, help="Prompted for when not given.")
@@ -44,7 +49,13 @@ def create_user_command(email, name, roles, company, password):
         company_row = company_row or create_company(db.session, company, now)
     try:
         user = create_user(
-            db.session, email=email, name=name, password=password, roles={Role(r) for r in roles}, company=company_row, now=now
+            db.session,
+            email=email,
+            name=name,
+            password=password,
+            roles={Role(r) for r in roles},
+            company=company_row,
+            now=now,
         )
     except DomainError as error:
         db.session.rollback()

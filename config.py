@@ -80,4 +80,6 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "20")),
+        #: werkzeug's method string; tests use a fast one, everything else the scrypt default
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
     }

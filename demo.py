@@ -24,7 +24,7 @@ from events.services import (
 )
 from kits.services import create_kit_type
 
-DEMO_PASSWORD = "scivisit-demo-2026"
+DEMO_PASSWORD = "scivisit-demo-2026"  # noqa: S105 - printed for the demo logins on purpose
 
 COMPANIES = [
     ("星辰科技 Xingchen Technology", "DEMSTAR234"),
@@ -136,7 +136,14 @@ PEOPLE = [
         TrainingStatus.COMPLETED,
     ),
     ("host@scivisit.demo", "吉克阿依 Jike Ayi", {Role.HOST}, None, ["mandarin", "yi"], TrainingStatus.NONE),
-    ("volunteer@scivisit.demo", "张伟 Zhang Wei", {Role.VOLUNTEER}, 0, ["mandarin", "english"], TrainingStatus.COMPLETED),
+    (
+        "volunteer@scivisit.demo",
+        "张伟 Zhang Wei",
+        {Role.VOLUNTEER},
+        0,
+        ["mandarin", "english"],
+        TrainingStatus.COMPLETED,
+    ),
     ("emily@scivisit.demo", "Emily Chen", {Role.VOLUNTEER}, 1, ["english", "cantonese"], TrainingStatus.IN_PROGRESS),
     ("amu@scivisit.demo", "阿木 Amu", {Role.VOLUNTEER}, 1, ["mandarin", "yi"], TrainingStatus.NONE),
 ]

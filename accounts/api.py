@@ -26,12 +26,12 @@ class PersonSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     email = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
-    phone = ma.fields.String(allow_none=True)
-    roles = SortedList(ma.fields.Enum(Role), required=True)
-    company = ma.fields.Nested(CompanyRefSchema, allow_none=True)
+    phone = ma.fields.String(required=True, allow_none=True)
+    roles = SortedList(ma.fields.Enum(Role, by_value=True), required=True)
+    company = ma.fields.Nested(CompanyRefSchema, required=True, allow_none=True)
     languages = ma.fields.List(ma.fields.String(), required=True)
-    training_status = ma.fields.Enum(TrainingStatus, required=True)
-    locale = ma.fields.String(allow_none=True)
+    training_status = ma.fields.Enum(TrainingStatus, by_value=True, required=True)
+    locale = ma.fields.String(required=True, allow_none=True)
 
 
 class TokenRequestSchema(ma.Schema):
@@ -44,7 +44,10 @@ class TokenSchema(ma.Schema):
 
 
 def _json_account_key() -> str:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # not a ValueError, so `silent` lets it through; the parser answers 400
+        body = None
     email = body.get("email") if isinstance(body, dict) else None
     return "account:" + (services.normalise_email(email) if isinstance(email, str) else "")
 
@@ -61,7 +64,7 @@ def create_token(args):
     user = services.authenticate(db.session, args["email"], args["password"])
     token = services.issue_api_token(db.session, user, g.now)
     db.session.commit()
-    return {"token": token}
+    return {"token": token}, {"Cache-Control": "no-store"}
 
 
 @blp.delete("/tokens/current")

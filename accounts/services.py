@@ -19,8 +19,19 @@ from mail.services import queue_message
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
-# Checked against when no account matches, so a failed login takes as long either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _dummy_hash() -> str:
+    """Checked against when no account matches, so a failed login takes as long either way."""
+    cache = current_app.extensions.setdefault("scivisit_dummy_hash", {})
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in cache:
+        cache[method] = hash_password("not-a-real-password-0000")
+    return cache[method]
 
 
 def normalise_email(email: str) -> str:
@@ -64,7 +75,7 @@ def create_user(
         email=email,
         name=name.strip(),
         phone=(phone or "").strip() or None,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         company=company,
         languages=list(languages or []),
         locale=locale,
@@ -87,7 +98,7 @@ def authenticate(session: Session, email: str, password: str) -> User:
     """The active account with this email and password, or invalid_credentials (never which part)."""
     user = find_user_by_email(session, email)
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         raise DomainError("invalid_credentials")
     if not check_password_hash(user.password_hash, password):
         raise DomainError("invalid_credentials")
@@ -96,7 +107,7 @@ def authenticate(session: Session, email: str, password: str) -> User:
 
 def _set_password(user: User, password: str) -> None:
     check_password_strength(password, context=[user.email, user.name])
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     user.session_nonce = new_token()[1][:32]  # ends every other session of this account
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from access import requires
 from accounts import services
@@ -162,8 +163,10 @@ def reset_password(token: str):
 
 def _invitation_form() -> InvitationForm:
     form = InvitationForm()
-    form.company.choices = [(0, "—")] + [(c.id, c.name) for c in db.session.scalars(select(Company).order_by(Company.name))]
-    form.school.choices = [(0, "—")] + [(s.id, s.name) for s in schools_for_choice(db.session)]
+    form.company.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(c.id, c.name) for c in db.session.scalars(select(Company).order_by(Company.name))
+    ]
+    form.school.choices = [SelectChoice(0, "—")] + [SelectChoice(s.id, s.name) for s in schools_for_choice(db.session)]
     return form
 
 

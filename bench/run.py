@@ -30,9 +30,8 @@ def build_database(url: str, extra_visits: int, instance: str) -> int:
     from app import create_app
     from core.timeutil import utcnow
     from demo import seed_demo
-    from events.models import SlotRole
+    from events.models import School, SlotRole
     from events.services import LessonData, SlotData, VisitData, create_visit, publish_visit
-    from events.models import School
     from extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
@@ -55,9 +54,7 @@ def build_database(url: str, extra_visits: int, instance: str) -> int:
                 starts_at=start,
                 ends_at=start + timedelta(hours=5),
                 slots=[SlotData(role=SlotRole.ASSISTANT, capacity=5), SlotData(role=SlotRole.DRIVER, capacity=2)],
-                lessons=[
-                    LessonData(title="Lesson", grade=4, starts_at=start, ends_at=start + timedelta(hours=1))
-                ],
+                lessons=[LessonData(title="Lesson", grade=4, starts_at=start, ends_at=start + timedelta(hours=1))],
             )
             visit = publish_visit(db.session, create_visit(db.session, data, now=now), now=now)
         db.session.commit()
@@ -189,8 +186,11 @@ def main() -> None:
         server.wait(timeout=10)
 
     ceiling = results[0]["rps"] or 1
-    print(f"database: {url.split('@')[-1]}  visits: {args.visits}+demo  workers: {args.workers}  clients: {args.concurrency}")
-    print(f"{'path':<22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'vs /healthz':>13}{'errors':>8}{'SQL@10':>8}{'SQL@N':>7}")
+    where = url.split("@")[-1]
+    print(f"database: {where}  visits: {args.visits}+demo  workers: {args.workers}  clients: {args.concurrency}")
+    print(
+        f"{'path':<22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'vs /healthz':>13}{'errors':>8}{'SQL@10':>8}{'SQL@N':>7}"
+    )
     for template, result in zip(PATHS, results, strict=True):
         path = result["path"]
         small_path = template.format(visit_id=small_visit)

@@ -28,6 +28,16 @@ def show_domain_error(form, error: DomainError) -> None:
             target.errors.append(problem.message)
         else:
             form.form_errors.append(problem.message)
+    _regather_list_errors(form)
+
+
+def _regather_list_errors(form) -> None:
+    """A FieldList gathers its rows' errors when validated; gather again after adding problems."""
+    for field in form:
+        if hasattr(field, "entries"):
+            own = [message for message in field.errors if isinstance(message, str)]
+            per_row = [entry.errors for entry in field.entries]
+            field.errors = (per_row if any(per_row) else []) + own
 
 
 def _find_field(form, name: str):

@@ -38,3 +38,12 @@ def select_locale() -> str:
 
 def html_lang(locale: str) -> str:
     return locale.replace("_", "-")
+
+
+def current_locale_code() -> str:
+    """The page language as one of LOCALES' keys (Babel spells zh_CN as zh_Hans_CN)."""
+    from babel import Locale
+    from flask_babel import get_locale
+
+    current = get_locale()
+    return next((code for code in LOCALES if Locale.parse(code) == current), DEFAULT_LOCALE)

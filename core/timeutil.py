@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import DateTime
@@ -26,7 +26,7 @@ COMMON_TIMEZONES = [
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def is_valid_timezone(name: str) -> bool:
@@ -41,11 +41,11 @@ def is_valid_timezone(name: str) -> bool:
 
 def local_to_utc(day: date, at: time, tz_name: str) -> datetime:
     """A wall-clock time at a school, as an aware UTC datetime."""
-    return datetime.combine(day, at, tzinfo=ZoneInfo(tz_name)).astimezone(timezone.utc)
+    return datetime.combine(day, at, tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
 
 
 def naive_local_to_utc(value: datetime, tz_name: str) -> datetime:
-    return value.replace(tzinfo=ZoneInfo(tz_name)).astimezone(timezone.utc)
+    return value.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
 
 
 def in_zone(value: datetime, tz_name: str) -> datetime:
@@ -55,7 +55,7 @@ def in_zone(value: datetime, tz_name: str) -> datetime:
 def ensure_aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("naive datetime given where an aware one is required")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -72,4 +72,4 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)

@@ -106,7 +106,9 @@ class Visit(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[VisitStatus] = mapped_column(str_enum(VisitStatus, "visit_status"), default=VisitStatus.DRAFT, index=True)
+    status: Mapped[VisitStatus] = mapped_column(
+        str_enum(VisitStatus, "visit_status"), default=VisitStatus.DRAFT, index=True
+    )
     #: None until published: then signup opens at publication
     signup_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: None means signup closes when the visit starts

@@ -9,12 +9,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from access import visible_visits
-from accounts.models import Role, User
+from accounts.models import Role, User, UserRole
 from accounts.services import set_roles
 from core.errors import DomainError, Problems
 from core.i18n import SPOKEN_LANGUAGES
 from core.timeutil import in_zone, is_valid_timezone
-from events.models import Lesson, RoleSlot, SatelliteSchool, School, SlotRole, Visit, VisitStatus
+from events.models import Lesson, RoleSlot, SatelliteSchool, School, SlotRole, Visit, VisitStatus, school_host
 from kits.models import KitType
 
 # ---------------------------------------------------------------- schools
@@ -151,6 +151,8 @@ def _check_visit(session: Session, data: VisitData, visit: Visit | None) -> Scho
         current = existing_slots.get(slot.id)
         if slot.id is not None and current is None:
             problems.add("not_found", f"slots-{i}-role")
+        elif current is not None and current.taken and slot.role != current.role:
+            problems.add("slot_has_signups", f"slots-{i}-role")
         elif current is not None and slot.capacity < current.taken:
             problems.add("capacity_below_taken", f"slots-{i}-capacity")
         if slot.required_language and slot.required_language not in SPOKEN_LANGUAGES:
@@ -196,18 +198,25 @@ def _overlapping_visit(session: Session, school_id: int, data: VisitData, visit:
     return session.scalars(query.limit(1)).first()
 
 
-def _sync(existing: list, wanted: list, build, update) -> list:
-    """Children after an edit: update rows whose id is given, create new ones, drop the rest."""
-    by_id = {row.id: row for row in existing}
-    result = []
+def _sync(session: Session, visit: Visit, attr: str, wanted: list, build, update, same_key) -> None:
+    """Children after an edit: update rows whose id is given, create new ones, drop the rest.
+
+    A row whose unique key (a slot's role, a satellite's school) changes is replaced rather
+    than updated, and dropped rows are deleted before new rows are inserted, so that two
+    rows swapping keys never collide on the unique constraint midway.
+    """
+    by_id = {row.id: row for row in getattr(visit, attr)}
+    kept, fresh = [], []
     for item in wanted:
-        if item.id is not None:
-            row = by_id[item.id]
+        row = by_id.get(item.id) if item.id is not None else None
+        if row is not None and same_key(row, item):
             update(row, item)
+            kept.append(row)
         else:
-            row = build(item)
-        result.append(row)
-    return result
+            fresh.append(build(item))
+    setattr(visit, attr, kept)
+    session.flush()
+    setattr(visit, attr, kept + fresh)
 
 
 def _apply(session: Session, visit: Visit, data: VisitData, now: datetime) -> None:
@@ -257,10 +266,17 @@ def _apply(session: Session, visit: Visit, data: VisitData, now: datetime) -> No
         update_satellite(row, item)
         return row
 
-    visit.slots = _sync(visit.slots, data.slots, build_slot, update_slot)
-    visit.lessons = _sync(visit.lessons, data.lessons, build_lesson, update_lesson)
-    visit.satellites = _sync(visit.satellites, data.satellites, build_satellite, update_satellite)
-    # Role uniqueness is checked per visit at flush; a swap of two roles must not collide midway.
+    _sync(session, visit, "slots", data.slots, build_slot, update_slot, lambda row, item: row.role == item.role)
+    _sync(session, visit, "lessons", data.lessons, build_lesson, update_lesson, lambda row, item: True)
+    _sync(
+        session,
+        visit,
+        "satellites",
+        data.satellites,
+        build_satellite,
+        update_satellite,
+        lambda row, item: row.school_id == item.school_id,
+    )
     session.flush()
 
 
@@ -359,6 +375,18 @@ def cancel_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
     return visit
 
 
+def can_move(visit: Visit, target: VisitStatus, now: datetime) -> bool:
+    """Whether the visit may move to `target` now (which status buttons a coordinator sees)."""
+    if target == VisitStatus.COMPLETED and now < visit.ends_at:
+        return False
+    return target in _TRANSITIONS[visit.status]
+
+
+def is_final(visit: Visit) -> bool:
+    """Cancelled and completed visits move no further and cannot be edited."""
+    return not _TRANSITIONS[visit.status]
+
+
 def complete_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
     """Mark a published visit as done once it has ended."""
     if visit.status == VisitStatus.PUBLISHED and now < visit.ends_at:
@@ -429,3 +457,20 @@ def schools_for_choice(session: Session, *, include_archived: bool = False) -> l
 def count_visits(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Visit)) or 0
 
+
+def list_schools(user: User, *, include_archived: bool = False) -> Select:
+    """The schools a person may see: every school for admins, the schools they host for hosts."""
+    query = select(School).order_by(School.province, School.name, School.id)
+    if not user.is_admin:
+        return query.where(School.id.in_(select(school_host.c.school_id).where(school_host.c.user_id == user.id)))
+    if not include_archived:
+        query = query.where(School.archived_at.is_(None))
+    return query
+
+
+def host_candidates(session: Session, school: School | None = None) -> list[User]:
+    """Who can be named a school's host: accounts with the host role, and the school's current hosts."""
+    condition = User.active.is_(True) & User.id.in_(select(UserRole.user_id).where(UserRole.role == Role.HOST))
+    if school is not None and school.hosts:
+        condition = condition | User.id.in_([host.id for host in school.hosts])
+    return list(session.scalars(select(User).where(condition).order_by(User.name, User.id)))

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from core.forms import strip
 
@@ -11,8 +11,14 @@ from core.forms import strip
 class KitTypeForm(FlaskForm):
     name = StringField(_l("Kit type name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    students_per_kit = IntegerField(_l("Students per kit"), default=1, validators=[DataRequired(), NumberRange(min=1, max=100)])
+    students_per_kit = IntegerField(
+        _l("Students per kit"), default=1, validators=[DataRequired(), NumberRange(min=1, max=100)]
+    )
     consumable = BooleanField(_l("Used up in the lesson (consumable)"), default=True)
-    unit_value = DecimalField(_l("Value of one kit (yuan)"), places=2, default=0, validators=[Optional(), NumberRange(min=0, max=1_000_000)])
-    low_stock_threshold = IntegerField(_l("Warn when fewer than this many are available"), default=0, validators=[Optional(), NumberRange(min=0)])
+    unit_value = DecimalField(
+        _l("Value of one kit (yuan)"), places=2, default=0, validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+    )
+    low_stock_threshold = IntegerField(
+        _l("Warn when fewer than this many are available"), default=0, validators=[Optional(), NumberRange(min=0)]
+    )
     lesson_plan_url = URLField(_l("Lesson plan link"), validators=[Optional(), URL(), Length(max=500)], filters=[strip])

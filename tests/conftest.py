@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -41,6 +41,8 @@ def test_config(database_url: str, tmp_path) -> dict:
         "MAIL_BACKEND": "console",
         "BASE_URL": "http://scivisit.test",
         "SERVER_NAME": None,
+        # scrypt costs ~0.3 s a hash; the rules under test do not depend on the cost
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 
@@ -204,7 +206,7 @@ def make_kit_type(db_session):
 
 def school_day(days_ahead: int = 14, at: time = time(9, 0), tz: str = "Asia/Shanghai") -> datetime:
     """A wall-clock time at a school `days_ahead` days from today, as UTC."""
-    day = (utcnow() + timedelta(days=days_ahead)).astimezone(timezone.utc).date()
+    day = (utcnow() + timedelta(days=days_ahead)).astimezone(UTC).date()
     return local_to_utc(day, at, tz)
 
 

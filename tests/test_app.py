@@ -110,7 +110,17 @@ def test_create_user_command_makes_the_first_admin(runner, db_session):
     from accounts.models import Role, User
 
     result = runner.invoke(
-        args=["create-user", "--email", "Boss@Example.org", "--name", "Programme Office", "--role", "admin", "--password", "a-long-admin-passphrase"]
+        args=[
+            "create-user",
+            "--email",
+            "Boss@Example.org",
+            "--name",
+            "Programme Office",
+            "--role",
+            "admin",
+            "--password",
+            "a-long-admin-passphrase",
+        ]
     )
     assert result.exit_code == 0, result.output
     user = db_session.query(User).filter_by(email="boss@example.org").one()
@@ -119,7 +129,8 @@ def test_create_user_command_makes_the_first_admin(runner, db_session):
 
 def test_create_user_command_prompts_for_the_password_and_refuses_weak_ones(runner):
     result = runner.invoke(
-        args=["create-user", "--email", "a@example.org", "--name", "A", "--role", "volunteer"], input="password1\npassword1\n"
+        args=["create-user", "--email", "a@example.org", "--name", "A", "--role", "volunteer"],
+        input="password1\npassword1\n",
     )
     assert result.exit_code != 0
     assert "password_too_common" in result.output

@@ -3,16 +3,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from accounts.forms import NewAccountMixin
 from accounts.models import ROLE_LABELS, TRAINING_LABELS, Role
 from core.forms import MultiCheckboxField, strip
-from core.i18n import LOCALES, SPOKEN_LANGUAGES
+from core.i18n import LOCALES, SPOKEN_LANGUAGES, html_lang
 
 
 def language_choices():
-    return [(code, label) for code, label in SPOKEN_LANGUAGES.items()]
+    return [SelectChoice(code, label) for code, label in SPOKEN_LANGUAGES.items()]
 
 
 class RegistrationForm(NewAccountMixin, FlaskForm):
@@ -29,16 +30,23 @@ class ProfileForm(FlaskForm):
     phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=32)], filters=[strip])
     languages = MultiCheckboxField(_l("Languages you speak"), choices=language_choices())
     skills = TextAreaField(_l("Skills and experience"), validators=[Optional(), Length(max=2000)])
-    locale = SelectField(_l("Language of SciVisit"), choices=list(LOCALES.items()))
+    locale = SelectField(
+        _l("Language of SciVisit"),
+        choices=[SelectChoice(code, label, render_kw={"lang": html_lang(code)}) for code, label in LOCALES.items()],
+    )
 
 
 class PersonForm(NewAccountMixin, FlaskForm):
     """An admin creates an account directly."""
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip])
-    roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, ROLE_LABELS[r]) for r in Role], validators=[DataRequired()])
+    roles = MultiCheckboxField(
+        _l("Roles"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role], validators=[DataRequired()]
+    )
     company = SelectField(_l("Company"), coerce=int, validators=[Optional()])
-    training_status = SelectField(_l("Training"), choices=[(k.value, v) for k, v in TRAINING_LABELS.items()])
+    training_status = SelectField(
+        _l("Training"), choices=[SelectChoice(k.value, v) for k, v in TRAINING_LABELS.items()]
+    )
 
 
 class CompanyForm(FlaskForm):
@@ -50,4 +58,8 @@ class PeopleFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or email"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=[("", _l("Any role"))] + [(r.value, ROLE_LABELS[r]) for r in Role], validators=[Optional()])
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice("", _l("Any role"))] + [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role],
+        validators=[Optional()],
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from access import requires
 from accounts.models import Company, Role, TrainingStatus
@@ -81,7 +82,9 @@ def people():
     """Every account, filtered by name, email or role."""
     filters = PeopleFilterForm(request.args)
     filters.validate()
-    query = services.people_query(role=Role(filters.role.data) if filters.role.data else None, search=filters.q.data or "")
+    query = services.people_query(
+        role=Role(filters.role.data) if filters.role.data else None, search=filters.q.data or ""
+    )
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("volunteers/people.html", page=page, filters=filters, args=args)
@@ -92,7 +95,7 @@ def people():
 def person_new():
     """Create an account directly, with any roles."""
     form = PersonForm()
-    form.company.choices = [(0, "—")] + [(c.id, c.name) for c in services.companies(db.session)]
+    form.company.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name) for c in services.companies(db.session)]
     if form.validate_on_submit():
         try:
             user = create_user(
@@ -129,7 +132,10 @@ def companies():
             show_domain_error(form, error)
         else:
             db.session.commit()
-            flash(_("Company %(name)s added. Its join code is %(code)s.", name=company.name, code=company.join_code), "success")
+            flash(
+                _("Company %(name)s added. Its join code is %(code)s.", name=company.name, code=company.join_code),
+                "success",
+            )
             return redirect(url_for("volunteers.companies"))
     return render_template("volunteers/companies.html", form=form, companies=services.companies(db.session)), (
         422 if form.errors else 200

@@ -19,21 +19,32 @@ def codes(excinfo) -> str:
 
 def test_short_password_is_refused_with_password_too_short(db_session, now):
     with pytest.raises(DomainError) as excinfo:
-        services.create_user(db_session, email="a@example.com", name="A", password="Ab3$xyz", roles={Role.VOLUNTEER}, now=now)
+        services.create_user(
+            db_session, email="a@example.com", name="A", password="Ab3$xyz", roles={Role.VOLUNTEER}, now=now
+        )
     assert codes(excinfo) == "password_too_short"
 
 
 @pytest.mark.parametrize("password", ["password123", "12345678", "qwertyuiop", "iloveyou1"])
 def test_common_password_is_refused_with_password_too_common(db_session, now, password):
     with pytest.raises(DomainError) as excinfo:
-        services.create_user(db_session, email="a@example.com", name="A", password=password, roles={Role.VOLUNTEER}, now=now)
+        services.create_user(
+            db_session, email="a@example.com", name="A", password=password, roles={Role.VOLUNTEER}, now=now
+        )
     assert codes(excinfo) == "password_too_common"
 
 
-def test_password_is_stored_hashed_with_scrypt(make_user):
+def test_password_is_stored_hashed_with_the_configured_method(make_user):
     user = make_user()
     assert PASSWORD not in user.password_hash
-    assert user.password_hash.startswith("scrypt:")
+    assert user.password_hash.startswith("pbkdf2:sha256:1000$")
+
+
+def test_production_default_hash_is_scrypt(tmp_path, monkeypatch):
+    from config import from_environment
+
+    monkeypatch.delenv("PASSWORD_HASH_METHOD", raising=False)
+    assert from_environment(tmp_path)["PASSWORD_HASH_METHOD"] == "scrypt"
 
 
 def test_email_is_unique_whatever_its_case(make_user, db_session, now):
@@ -45,7 +56,9 @@ def test_email_is_unique_whatever_its_case(make_user, db_session, now):
 
 def test_a_company_coordinator_needs_a_company(db_session, now):
     with pytest.raises(DomainError) as excinfo:
-        services.create_user(db_session, email="c@example.com", name="C", password=PASSWORD, roles={Role.COORDINATOR}, now=now)
+        services.create_user(
+            db_session, email="c@example.com", name="C", password=PASSWORD, roles={Role.COORDINATOR}, now=now
+        )
     assert codes(excinfo) == "company_required"
 
 
@@ -109,7 +122,7 @@ def test_password_reset_for_an_unknown_email_sends_nothing(db_session, now):
 def test_invitation_creates_a_host_of_the_school_once(make_user, make_school, db_session, now):
     admin = make_user(Role.ADMIN)
     school = make_school()
-    invitation, token = services.invite(
+    _, token = services.invite(
         db_session, email="teacher@school.cn", role=Role.HOST, invited_by=admin, now=now, school=school
     )
     assert db_session.query(OutboxMessage).filter_by(recipient="teacher@school.cn").count() == 1

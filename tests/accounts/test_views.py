@@ -15,14 +15,18 @@ def test_login_page_is_translated_and_has_labelled_fields(client):
     page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<label for="email">Email</label>' in page
     assert '<label for="password">Password</label>' in page
+    assert '<html lang="en">' in page
     zh = client.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert 'lang="zh-CN"' in zh
-    assert "登录" in zh
+    assert '<html lang="zh-CN">' in zh
+    assert "<h1>登录</h1>" in zh
+    assert '<label for="email">邮箱</label>' in zh
 
 
 def test_wrong_password_and_unknown_email_show_the_same_message(client, make_user):
     user = make_user()
-    wrong = client.post("/login", data={"email": user.email, "password": "nope-nope"}, headers={"Accept-Language": "en"})
+    wrong = client.post(
+        "/login", data={"email": user.email, "password": "nope-nope"}, headers={"Accept-Language": "en"}
+    )
     unknown = client.post(
         "/login", data={"email": "ghost@example.com", "password": "nope-nope"}, headers={"Accept-Language": "en"}
     )
@@ -72,21 +76,22 @@ def test_language_switch_is_remembered_on_the_account(client, make_user, login, 
     client.post("/language", data={"locale": "en", "next": "/profile"})
     assert db_session.get(User, user.id).locale == "en"
     page = client.get("/profile", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert 'lang="en"' in page
+    assert '<html lang="en">' in page
     assert "My profile" in page
 
 
 def test_language_switch_works_for_visitors_and_ignores_unknown_languages(client):
     client.post("/language", data={"locale": "en"})
-    assert 'lang="en"' in client.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     client.post("/language", data={"locale": "xx"})
-    assert 'lang="en"' in client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
 
 
 def test_accept_language_english_is_honoured_and_chinese_is_the_default(client):
-    assert 'lang="en"' in client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
-    assert 'lang="zh-CN"' in client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    assert 'lang="zh-CN"' in client.get("/login").get_data(as_text=True)
+    english = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="en">' in english
+    assert '<html lang="zh-CN">' in client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="zh-CN">' in client.get("/login").get_data(as_text=True)
 
 
 def test_password_change_keeps_this_session_and_ends_others(app, make_user):
@@ -96,7 +101,11 @@ def test_password_change_keeps_this_session_and_ends_others(app, make_user):
         c.post("/login", data={"email": user.email, "password": PASSWORD})
     response = here.post(
         "/password",
-        data={"current_password": PASSWORD, "new_password": "a-new-long-passphrase", "confirm": "a-new-long-passphrase"},
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a-new-long-passphrase",
+            "confirm": "a-new-long-passphrase",
+        },
     )
     assert response.status_code == 302
     assert here.get("/profile").status_code == 200
@@ -176,7 +185,9 @@ def test_invitation_for_a_host_without_a_school_is_shown_again_with_the_error(cl
 def test_withdrawn_invitation_no_longer_opens(client, make_user, make_company, login, db_session, app):
     login(make_user(Role.ADMIN))
     company = make_company()
-    client.post("/admin/invitations", data={"email": "c@corp.com", "role": "coordinator", "company": company.id, "school": 0})
+    client.post(
+        "/admin/invitations", data={"email": "c@corp.com", "role": "coordinator", "company": company.id, "school": 0}
+    )
     invitation = db_session.query(Invitation).one()
     body = db_session.query(OutboxMessage).one().body
     path = re.search(r"http://scivisit.test(/invitation/\S+)", body).group(1)
@@ -202,11 +213,15 @@ def test_login_is_limited_per_account_with_a_clear_429_page(limited_app, make_us
     client = limited_app.test_client()
     user = make_user()
     statuses = [
-        client.post("/login", data={"email": user.email, "password": "wrong-wrong"}, headers={"Accept-Language": "en"}).status_code
+        client.post(
+            "/login", data={"email": user.email, "password": "wrong-wrong"}, headers={"Accept-Language": "en"}
+        ).status_code
         for _ in range(4)
     ]
     assert statuses == [422, 422, 422, 429]
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD}, headers={"Accept-Language": "en"})
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD}, headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
     assert response.headers["Retry-After"]
@@ -216,7 +231,8 @@ def test_login_is_limited_per_account_with_a_clear_429_page(limited_app, make_us
 def test_login_is_limited_per_ip_across_accounts(limited_app):
     client = limited_app.test_client()
     statuses = [
-        client.post("/login", data={"email": f"p{i}@example.com", "password": "wrong-wrong"}).status_code for i in range(6)
+        client.post("/login", data={"email": f"p{i}@example.com", "password": "wrong-wrong"}).status_code
+        for i in range(6)
     ]
     assert statuses[-1] == 429
     assert statuses[:5] == [422] * 5
@@ -226,7 +242,8 @@ def test_login_is_limited_per_ip_across_accounts(limited_app):
 def test_registration_is_rate_limited_too(limited_app, make_company):
     client = limited_app.test_client()
     statuses = [
-        client.post("/register", data={"email": f"x{i}@example.com", "join_code": "WRONG"}).status_code for i in range(6)
+        client.post("/register", data={"email": f"x{i}@example.com", "join_code": "WRONG"}).status_code
+        for i in range(6)
     ]
     assert statuses[-1] == 429
 

@@ -1,0 +1,180 @@
+"""Shared pieces of the API's schemas: the blueprint class, strict fields, paging."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from http import HTTPStatus
+
+import marshmallow as ma
+from flask import abort, current_app
+from flask_smorest import Blueprint
+from sqlalchemy import Select
+from webargs.flaskparser import FlaskParser
+
+from extensions import db
+
+#: PostgreSQL's INTEGER: ids and counts beyond it would fail in the database, not in validation.
+MAX_INT = 2**31 - 1
+MAX_PER_PAGE = 100
+#: deeper pages than this are not useful, and the offset must stay far from the database's limits
+MAX_PAGE = 100_000
+
+
+class ApiParser(FlaskParser):
+    """webargs' parser, except that a body which is not JSON is a 400 bad_request.
+
+    webargs reports it as a validation error with a 400 status; it also lets `json` raise
+    ValueError (integers of over 4300 digits) and RecursionError (deep nesting) unhandled.
+    """
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise  # load_json treats an empty body as missing, anything else as invalid
+        except (ValueError, RecursionError) as error:
+            self._handle_invalid_json_error(error, req)
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        abort(400)
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = ApiParser()
+
+    def errors(self, *statuses: int):
+        """Document the error responses (the shared error schema) a view may give."""
+
+        def decorator(func):
+            for status in statuses:
+                func = self.alt_response(status, response=HTTPStatus(status).name)(func)
+            return func
+
+        return decorator
+
+
+#: Documentation of the operations that anonymous callers may use as well.
+OPTIONAL_AUTH = {"security": [{}, {"bearerAuth": []}, {"cookieAuth": []}]}
+
+
+def get_or_none(model, ident: int):
+    """The row with this id, or None; ids beyond the column's range are simply not there."""
+    if not 0 < ident <= MAX_INT:  # SQLite cannot even bind them
+        return None
+    return db.session.get(model, ident)
+
+
+# ---------------------------------------------------------------- fields
+
+
+class Text(ma.fields.String):
+    """A string the database can store: no NUL characters and no lone surrogates."""
+
+    default_error_messages = {"unstorable": "Contains characters that cannot be stored."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise self.make_error("unstorable")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise self.make_error("unstorable") from error
+        return text
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("May not be blank.")
+
+
+def text(max_length: int, *, blank: bool = True, **kwargs) -> Text:
+    """A string of at most `max_length` characters (the column's size); `blank=False` needs more than spaces."""
+    return Text(validate=[ma.validate.Length(max=max_length), *([] if blank else [not_blank])], **kwargs)
+
+
+_HTTP_URL = ma.validate.URL(schemes={"http", "https"}, require_tld=False)
+
+
+def http_url_or_empty(value: str) -> None:
+    """An http(s) link or nothing: other schemes (javascript:) must never reach a page."""
+    if value:
+        _HTTP_URL(value)
+
+
+def url_field(max_length: int, **kwargs) -> Text:
+    return Text(validate=[ma.validate.Length(max=max_length), http_url_or_empty], **kwargs)
+
+
+class UtcDateTime(ma.fields.AwareDateTime):
+    """ISO 8601 with an offset in (naive times are refused), UTC with an offset out."""
+
+    #: Times far from now are typing mistakes, and near datetime's limits converting them
+    #: to a school's time zone would overflow.
+    EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+    LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+    default_error_messages = {"out_of_range": "Must be between 1970 and 2999."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        aware = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            utc = aware.astimezone(UTC)
+        except OverflowError as error:
+            raise self.make_error("out_of_range") from error
+        if not self.EARLIEST <= utc < self.LATEST:
+            raise self.make_error("out_of_range")
+        return utc
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None:
+            value = value.astimezone(UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def integer(minimum: int = 0, maximum: int = MAX_INT, *, strict: bool = True, **kwargs) -> ma.fields.Integer:
+    """An integer within bounds the database can hold; JSON bodies must send a number, not a string."""
+    return ma.fields.Integer(strict=strict, validate=ma.validate.Range(min=minimum, max=maximum), **kwargs)
+
+
+def id_field(**kwargs) -> ma.fields.Integer:
+    return integer(1, **kwargs)
+
+
+class SortedList(ma.fields.List):
+    """A list dumped in sorted order, for attributes that are sets."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(sorted(value) if value is not None else None, attr, obj, **kwargs)
+
+
+# ---------------------------------------------------------------- paging
+
+
+class PageArgsSchema(ma.Schema):
+    page = integer(1, MAX_PAGE, strict=False, load_default=1)
+    per_page = integer(1, MAX_PER_PAGE, strict=False, metadata={"description": "Default: the app's PAGE_SIZE"})
+
+
+class PageSchema(ma.Schema):
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True, metadata={"description": "Items on every page together"})
+
+
+def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:
+    """A page of `item_schema` objects: {items, page, per_page, total}."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    return type(name, (PageSchema,), {"items": ma.fields.List(ma.fields.Nested(item_schema), required=True)})
+
+
+def paginate(items: Select | Sequence, args: dict) -> dict:
+    """One page of a query (or of an already loaded list), as page_schema dumps it."""
+    page = args["page"]
+    per_page = args.get("per_page") or current_app.config["PAGE_SIZE"]
+    if isinstance(items, Select):
+        result = db.paginate(items, page=page, per_page=per_page, error_out=False)
+        return {"items": result.items, "page": page, "per_page": per_page, "total": result.total}
+    start = (page - 1) * per_page
+    return {"items": items[start : start + per_page], "page": page, "per_page": per_page, "total": len(items)}

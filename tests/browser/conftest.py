@@ -1,0 +1,339 @@
+"""Browser tests: the real app on a real server, driven by a real Chromium at phone size.
+
+Each test gets its own app and SQLite database (creating one takes about 0.1 s), served on a
+loopback port, so no test can see another's data and the factories of tests/conftest.py work
+unchanged. CSRF stays on: the forms post the tokens the pages gave them. The catalogues are
+compiled from the .po files for the run, so the pages speak what the catalogues say now.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+import weakref
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from werkzeug.serving import make_server
+
+from app import create_app
+from extensions import db
+from tests.conftest import PASSWORD, test_config
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Without these three Chromium keeps trying to reach the network.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DEFAULT_LOCALE = "zh-CN"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: how long a page may take to answer; the server is on loopback
+TIMEOUT_MS = 5_000
+EXPECT_TIMEOUT_MS = 2_000
+
+_REPORTS = pytest.StashKey[dict]()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so teardown knows whether the test failed."""
+    report = yield
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    return report
+
+
+def _failed(node) -> bool:
+    return any(report.failed for report in node.stash.get(_REPORTS, {}).values())
+
+
+# ---------------------------------------------------------------- the server
+
+
+@pytest.fixture(scope="session")
+def catalogues(tmp_path_factory) -> Path:
+    """The .po catalogues compiled into a directory of this run, as `make translations` would."""
+    out = tmp_path_factory.mktemp("translations")
+    for po in sorted((ROOT / "translations").glob("*/LC_MESSAGES/messages.po")):
+        locale = po.parent.parent.name
+        with po.open("rb") as f:
+            catalogue = read_po(f, locale=locale)
+        target = out / locale / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        with (target / "messages.mo").open("wb") as f:
+            write_mo(f, catalogue)
+    return out
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """SQLite only: what a browser sees does not depend on the database, and it keeps the run short."""
+    return f"sqlite:///{tmp_path / 'browser.sqlite3'}"
+
+
+@pytest.fixture
+def app(request, database_url, tmp_path, monkeypatch, catalogues):
+    """The app the browser talks to, with CSRF on; `@pytest.mark.app_config(...)` overrides settings."""
+    monkeypatch.setenv("SCIVISIT_INSTANCE", str(tmp_path / "instance"))
+    overrides = {}
+    for marker in request.node.iter_markers("app_config"):
+        overrides = {**marker.kwargs, **overrides}
+    config = {
+        **test_config(database_url, tmp_path),
+        "WTF_CSRF_ENABLED": True,
+        "BABEL_TRANSLATION_DIRECTORIES": str(catalogues),
+        **overrides,
+    }
+    application = create_app(config)
+    with application.app_context():
+        db.create_all()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free loopback port by a threaded server; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# ---------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the session; missing Chromium skips, or fails when REQUIRE_BROWSER=1."""
+    path = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+    required = os.environ.get("REQUIRE_BROWSER") == "1"
+    problem = None
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        problem = f"Chromium not found at {path} (install Debian's chromium or set CHROMIUM_PATH)"
+    else:
+        try:
+            from playwright.sync_api import expect, sync_playwright
+        except ImportError:
+            problem = "Python Playwright is not installed (pip install -r requirements-dev.txt)"
+    if problem:
+        if required:
+            pytest.fail(f"REQUIRE_BROWSER=1 but {problem}")
+        pytest.skip(problem)
+    # Assertions look at pages that have finished loading: waiting long only delays a failure.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class _Watch:
+    """What happened on one page: documents loaded without an axe check, and broken resources."""
+
+    unchecked: list[str] = field(default_factory=list)
+    pending: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+_WATCHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _watch(page) -> None:
+    watch = _WATCHES[page] = _Watch()
+
+    def on_load(_page):
+        if watch.pending:
+            watch.unchecked.append(watch.pending)
+        watch.pending = page.url
+
+    def on_response(response):
+        if response.request.resource_type != "document" and response.status >= 400:
+            watch.problems.append(f"{response.status} for {response.url}")
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            watch.problems.append(f"CSP: {message.text}")
+
+    page.on("load", on_load)
+    page.on("response", on_response)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: watch.problems.append(f"script error: {error}"))
+
+
+@pytest.fixture
+def phone(browser, live_server, request):
+    """Open a phone-sized page in a fresh browser context: `page = phone()` or `phone("en-US")`.
+
+    A failed test leaves a screenshot of each of its pages in test-artifacts/. A passing test
+    still fails if a page it loaded was never checked with axe, or a resource or script broke.
+    """
+    contexts = []
+
+    def open_page(locale: str = DEFAULT_LOCALE):
+        context = browser.new_context(base_url=live_server, locale=locale, **PHONE)
+        context.set_default_timeout(TIMEOUT_MS)
+        # Loaded into every document the way DevTools injects it, which the app's CSP does not
+        # block; Chromium then caches the compiled script, about 0.4 s saved on each page.
+        context.add_init_script(_axe_source())
+        page = context.new_page()
+        _watch(page)
+        contexts.append((context, page))
+        return page
+
+    yield open_page
+
+    failed = _failed(request.node)
+    complaints = []
+    for n, (context, page) in enumerate(contexts, start=1):
+        if failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("::", 1)[-1])
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{n}.png"), full_page=True)
+        watch = _WATCHES[page]
+        unchecked = watch.unchecked + ([watch.pending] if watch.pending else [])
+        complaints += [f"loaded without an axe check: {url}" for url in unchecked]
+        complaints += watch.problems
+        context.close()
+    if complaints and not failed:
+        pytest.fail("\n".join(complaints), pytrace=False)
+
+
+@pytest.fixture
+def page(phone):
+    """A phone in Chinese, the app's first language."""
+    return phone()
+
+
+# ---------------------------------------------------------------- helpers for tests
+
+
+@functools.cache
+def _axe_source() -> str:
+    return (resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+
+
+#: Elements sticking out past the right edge of the screen, outside any scrolling box of their own.
+_OVERFLOW_JS = r"""() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  const scrolls = el => ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(el).overflowX);
+  const inScroller = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) if (scrolls(p)) return true;
+    return false;
+  };
+  const sticksOut = el => el && el.getBoundingClientRect().right > width + 1;
+  const culprits = [...document.body.querySelectorAll('*')]
+    .filter(el => sticksOut(el) && !sticksOut(el.parentElement) && !inScroller(el))
+    .sort((a, b) => b.getBoundingClientRect().right - a.getBoundingClientRect().right);
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + [...el.classList].map(c => '.' + c).join('');
+  return culprits.slice(0, 3)
+    .map(el => `${name(el.parentElement)} > ${name(el)} "${el.textContent.replace(/\s+/g, ' ').trim().slice(0, 40)}"`);
+}"""
+
+
+def accessibility_problems(page) -> list[str]:
+    """Check the page as it is now: axe-core (WCAG 2.1 A and AA) and reflow at phone width.
+
+    Reflow (WCAG 1.4.10, which axe cannot judge) means the page never scrolls sideways on a
+    phone; a wide table may scroll inside its own box.
+    """
+    # For a page opened without the `phone` fixture. The app's CSP forbids injected script
+    # tags; evaluate() runs the source as DevTools does.
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_axe_source())
+    results = page.evaluate(
+        "options => axe.run(document, options)",
+        {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
+    )
+    watch = _WATCHES.get(page)
+    if watch is not None:
+        watch.pending = None
+    problems = []
+    for v in results["violations"]:
+        targets = ", ".join(" ".join(node["target"]) for node in v["nodes"][:3])
+        more = f" (+{len(v['nodes']) - 3} more)" if len(v["nodes"]) > 3 else ""
+        problems.append(f"- {v['id']} [{v['impact']}] {v['help']}: {targets}{more}")
+    problems += [
+        f"- reflow: wider than the screen, the page scrolls sideways: {what}" for what in page.evaluate(_OVERFLOW_JS)
+    ]
+    if problems:
+        problems.insert(0, f"{len(problems)} accessibility problem(s) on {page.url}:")
+    return problems
+
+
+def assert_accessible(page) -> None:
+    """Fail listing each problem `accessibility_problems` finds on the page."""
+    problems = accessibility_problems(page)
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+def visit(page, path: str):
+    """Open a path, expect a page that is not an error, and check it with axe."""
+    response = page.goto(path)
+    assert response is not None and response.ok, f"GET {path}: {response.status if response else 'no response'}"
+    assert_accessible(page)
+    return response
+
+
+def click_to_page(page, control) -> int:
+    """Click a link or a submit button, wait for the page that answers and check it; returns its status."""
+    with page.expect_navigation() as navigation:
+        control.click()
+    assert_accessible(page)
+    return navigation.value.status if navigation.value else 0
+
+
+def server_state():
+    """The test's database session, reading what the server has committed by now.
+
+    The test thread's session may still hold the snapshot of an earlier read; end it.
+    """
+    db.session.rollback()
+    return db.session
+
+
+def log_in(page, email: str, password: str = PASSWORD) -> None:
+    """Log in through the login page (in whatever language it speaks) and land on the visits."""
+    visit(page, "/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    status = click_to_page(page, page.locator("main form button[type=submit]"))
+    assert status == 200, f"login answered {status} at {page.url}"
+    assert page.url.endswith("/visits/"), page.url
+
+
+def log_out(page) -> None:
+    """Log out with the button in the navigation."""
+    click_to_page(page, page.locator("header nav form button[type=submit]"))

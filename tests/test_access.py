@@ -1,0 +1,165 @@
+"""Every page and API endpoint against every role and an anonymous visitor, as one table.
+
+A new endpoint without a row here fails `test_every_endpoint_is_in_the_access_table`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Role
+from accounts.services import invite
+from events.models import VisitStatus
+
+ROLES = ("anon", "volunteer", "coordinator", "host", "admin")
+
+
+def row(method, path, anon, volunteer, coordinator, host, admin, body=None, endpoint=None):
+    return pytest.param(
+        method,
+        path,
+        dict(zip(ROLES, (anon, volunteer, coordinator, host, admin), strict=True)),
+        body,
+        id=f"{method} {path}",
+        marks=pytest.mark.endpoint(endpoint),
+    )
+
+
+# Paths use {school_a} (hosted by the host), {school_b} (not), {published_a}, {draft_a}, {draft_b}, {invitation}.
+TABLE = [
+    # public and plumbing
+    row("GET", "/", 200, 200, 200, 200, 200, endpoint="events.home"),
+    row("GET", "/healthz", 200, 200, 200, 200, 200, endpoint="healthz"),
+    row("GET", "/readyz", 200, 200, 200, 200, 200, endpoint="readyz"),
+    row("GET", "/favicon.ico", 200, 200, 200, 200, 200, endpoint="favicon"),
+    row("GET", "/static/css/app.css", 200, 200, 200, 200, 200, endpoint="static"),
+    row("GET", "/api/v1/openapi.json", 200, 200, 200, 200, 200, endpoint="api-docs.openapi_json"),
+    # accounts
+    row("GET", "/login", 200, 200, 200, 200, 200, endpoint="accounts.login"),
+    row("POST", "/logout", 302, 302, 302, 302, 302, endpoint="accounts.logout"),
+    row("POST", "/language", 302, 302, 302, 302, 302, body={"locale": "en"}, endpoint="accounts.set_language"),
+    row("GET", "/password", 302, 200, 200, 200, 200, endpoint="accounts.change_password"),
+    row("GET", "/password/forgot", 200, 200, 200, 200, 200, endpoint="accounts.forgot_password"),
+    row("GET", "/password/reset/not-a-token", 410, 410, 410, 410, 410, endpoint="accounts.reset_password"),
+    row("GET", "/invitation/not-a-token", 410, 410, 410, 410, 410, endpoint="accounts.accept_invitation"),
+    row("GET", "/admin/invitations", 302, 403, 403, 403, 200, endpoint="accounts.invitations"),
+    row(
+        "POST",
+        "/admin/invitations/{invitation}/revoke",
+        302,
+        403,
+        403,
+        403,
+        302,
+        endpoint="accounts.revoke_invitation",
+    ),
+    # volunteers
+    row("GET", "/register", 200, 200, 200, 200, 200, endpoint="volunteers.register"),
+    row("GET", "/profile", 302, 200, 200, 200, 200, endpoint="volunteers.profile"),
+    row("GET", "/people/", 302, 403, 403, 403, 200, endpoint="volunteers.people"),
+    row("GET", "/people/new", 302, 403, 403, 403, 200, endpoint="volunteers.person_new"),
+    row("GET", "/companies/", 302, 403, 403, 403, 200, endpoint="volunteers.companies"),
+    # kits
+    row("GET", "/kits/types", 302, 403, 403, 403, 200, endpoint="kits.kit_types"),
+    row("GET", "/kits/types/new", 302, 403, 403, 403, 200, endpoint="kits.kit_type_new"),
+    # schools
+    row("GET", "/schools/", 302, 403, 403, 200, 200, endpoint="events.schools"),
+    row("GET", "/schools/{school_a}", 302, 403, 403, 200, 200, endpoint="events.school"),
+    row("GET", "/schools/{school_b}", 302, 403, 403, 404, 200),
+    row("GET", "/schools/new", 302, 403, 403, 403, 200, endpoint="events.school_new"),
+    row("GET", "/schools/{school_a}/edit", 302, 403, 403, 403, 200, endpoint="events.school_edit"),
+    row("POST", "/schools/{school_b}/archive", 302, 403, 403, 403, 302, endpoint="events.school_archive"),
+    row("POST", "/schools/{school_b}/restore", 302, 403, 403, 403, 302, endpoint="events.school_restore"),
+    # visits
+    row("GET", "/visits/", 302, 200, 200, 200, 200, endpoint="events.visits"),
+    row("GET", "/visits/{published_a}", 200, 200, 200, 200, 200, endpoint="events.visit"),
+    row("GET", "/visits/{draft_a}", 404, 404, 404, 200, 200),
+    row("GET", "/visits/{draft_b}", 404, 404, 404, 404, 200),
+    row("GET", "/visits/new", 302, 403, 403, 403, 200, endpoint="events.visit_new"),
+    row("GET", "/visits/{published_a}/edit", 302, 403, 403, 403, 200, endpoint="events.visit_edit"),
+    row(
+        "POST",
+        "/visits/{draft_b}/status",
+        302,
+        403,
+        403,
+        403,
+        302,
+        body={"action": "publish"},
+        endpoint="events.visit_status",
+    ),
+    # API
+    row("POST", "/api/v1/tokens", 422, 422, 422, 422, 422, body={}, endpoint="accounts_api.create_token"),
+    row("DELETE", "/api/v1/tokens/current", 401, 401, 401, 401, 401, endpoint="accounts_api.revoke_token"),
+    row("GET", "/api/v1/me", 401, 200, 200, 200, 200, endpoint="accounts_api.me"),
+    row("GET", "/api/v1/schools", 401, 403, 403, 200, 200, endpoint="schools_api.list_schools"),
+    row("POST", "/api/v1/schools", 401, 403, 403, 403, 422, body={}, endpoint="schools_api.create_school"),
+    row("GET", "/api/v1/schools/{school_a}", 401, 404, 404, 200, 200, endpoint="schools_api.get_school"),
+    row("GET", "/api/v1/schools/{school_b}", 401, 404, 404, 404, 200),
+    row("PATCH", "/api/v1/schools/{school_a}", 401, 403, 403, 403, 200, body={}, endpoint="schools_api.update_school"),
+    row("GET", "/api/v1/visits", 200, 200, 200, 200, 200, endpoint="visits_api.list_visits"),
+    row("POST", "/api/v1/visits", 401, 403, 403, 403, 422, body={}, endpoint="visits_api.create_visit"),
+    row("GET", "/api/v1/visits/{published_a}", 200, 200, 200, 200, 200, endpoint="visits_api.get_visit"),
+    row("GET", "/api/v1/visits/{draft_a}", 404, 404, 404, 200, 200),
+    row("GET", "/api/v1/visits/{draft_b}", 404, 404, 404, 404, 200),
+    row("PATCH", "/api/v1/visits/{published_a}", 401, 403, 403, 403, 200, body={}, endpoint="visits_api.update_visit"),
+    row("POST", "/api/v1/visits/{draft_b}/publish", 401, 403, 403, 403, 200, endpoint="visits_api.publish_visit"),
+    row("POST", "/api/v1/visits/{published_a}/cancel", 401, 403, 403, 403, 200, endpoint="visits_api.cancel_visit"),
+    row("GET", "/api/v1/kit-types", 401, 200, 200, 200, 200, endpoint="kits_api.list_kit_types"),
+    row("POST", "/api/v1/kit-types", 401, 403, 403, 403, 422, body={}, endpoint="kits_api.create_kit_type"),
+    row("POST", "/api/v1/volunteers", 401, 403, 403, 403, 422, body={}, endpoint="volunteers_api.create_person"),
+]
+
+
+@pytest.fixture
+def world(db_session, now, make_user, make_school, make_visit):
+    people = {
+        "volunteer": make_user(Role.VOLUNTEER),
+        "coordinator": make_user(Role.COORDINATOR),
+        "host": make_user(Role.HOST),
+        "admin": make_user(Role.ADMIN),
+    }
+    school_a = make_school(hosts=[people["host"]])
+    school_b = make_school()
+    invitation, _ = invite(
+        db_session, email="new@example.org", role=Role.HOST, invited_by=people["admin"], now=now, school=school_a
+    )
+    db_session.commit()
+    ids = {
+        "school_a": school_a.id,
+        "school_b": school_b.id,
+        "published_a": make_visit(school=school_a, days_ahead=10).id,
+        "draft_a": make_visit(school=school_a, days_ahead=20, status=VisitStatus.DRAFT).id,
+        "draft_b": make_visit(school=school_b, days_ahead=30, status=VisitStatus.DRAFT).id,
+        "invitation": invitation.id,
+    }
+    return people, ids
+
+
+@pytest.mark.parametrize(("method", "path", "expected", "body"), TABLE)
+def test_access_table(app, world, method, path, expected, body):
+    people, ids = world
+    url = path.format(**ids)
+    seen = {}
+    for role in ROLES:  # the admin goes last, so an allowed write does not change what others see
+        client = app.test_client()
+        if role != "anon":
+            from tests.conftest import PASSWORD
+
+            assert client.post("/login", data={"email": people[role].email, "password": PASSWORD}).status_code == 302
+        kwargs = {}
+        if body is not None:
+            kwargs = {"json": body} if url.startswith("/api/") else {"data": body}
+        seen[role] = client.open(url, method=method, **kwargs).status_code
+    assert seen == expected
+
+
+def test_every_endpoint_is_in_the_access_table(app):
+    covered = set()
+    for param in TABLE:
+        for mark in param.marks:
+            if mark.name == "endpoint" and mark.args[0]:
+                covered.add(mark.args[0])
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - covered == set(), "endpoints without a row in the access table"
+    assert covered - endpoints == set(), "rows for endpoints that no longer exist"
