@@ -20,6 +20,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(send_reminders_command)
 
 
 @click.command("create-user")
@@ -101,3 +102,14 @@ def send_mail_command(loop, interval):
         if not loop:
             return
         time.sleep(interval)
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command():
+    """Queue reminders for confirmed volunteers (REMINDER_HOURS before each visit), each exactly once."""
+    from volunteers.services import send_reminders
+
+    queued = send_reminders(db.session, utcnow())
+    db.session.commit()
+    click.echo(f"queued {queued} reminder(s)")

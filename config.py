@@ -80,6 +80,10 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "20")),
+        #: how volunteers reach the programme office (shown when they can no longer cancel themselves)
+        "PROGRAMME_CONTACT": env.get("PROGRAMME_CONTACT", "SciVisit programme office, office@scivisit.local"),
+        #: hours before a visit at which confirmed volunteers get a reminder
+        "REMINDER_HOURS": [int(h) for h in env.get("REMINDER_HOURS", "48,3").split(",") if h.strip()],
         #: werkzeug's method string; tests use a fast one, everything else the scrypt default
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
     }

@@ -40,6 +40,17 @@ CODES: dict[str, tuple[int, object]] = {
     "satellite_is_host": (422, _l("The host school cannot also watch remotely.")),
     "duplicate_satellite": (422, _l("Each satellite school can appear only once.")),
     "unknown_kit_type": (422, _l("Choose a valid kit type.")),
+    "signup_closed": (409, _l("Signup for this visit is not open.")),
+    "requirement_missing": (422, _l("This role needs something you do not have yet (training or a language).")),
+    "already_signed_up": (409, _l("You are already signed up for this visit.")),
+    "time_conflict": (409, _l("You are already signed up for another visit at the same time.")),
+    "visit_not_open": (409, _l("This visit is not open for signup.")),
+    "cancel_cutoff_passed": (
+        409,
+        _l("It is too close to the visit to cancel here. Please contact the programme coordinator."),
+    ),
+    "reason_required": (422, _l("Give a reason for overriding the rules.")),
+    "visit_not_started": (409, _l("The visit has not started yet.")),
 }
 
 

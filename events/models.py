@@ -116,6 +116,10 @@ class Visit(db.Model):
     meeting_point: Mapped[str] = mapped_column(String(300), default="")
     livestream_url: Mapped[str] = mapped_column(String(500), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: bumped on every change volunteers are told about; the iCalendar SEQUENCE
+    revision: Mapped[int] = mapped_column(default=0)
+    #: volunteers may cancel themselves until this many hours before the start
+    cancel_cutoff_hours: Mapped[int] = mapped_column(default=24)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -151,6 +155,7 @@ class RoleSlot(db.Model):
         UniqueConstraint("visit_id", "role", name="uq_role_slot_visit_role"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
+        CheckConstraint("waitlisted >= 0", name="waitlisted_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +164,10 @@ class RoleSlot(db.Model):
     capacity: Mapped[int]
     #: confirmed places, changed only by a conditional UPDATE so it can never pass capacity
     taken: Mapped[int] = mapped_column(default=0)
+    #: volunteers waiting for a place in this slot
+    waitlisted: Mapped[int] = mapped_column(default=0)
+    #: last waitlist ticket number handed out; waiting order is by this number
+    waitlist_seq: Mapped[int] = mapped_column(default=0)
     requires_training: Mapped[bool] = mapped_column(default=False)
     #: a code from core.i18n.SPOKEN_LANGUAGES, or None
     required_language: Mapped[str | None] = mapped_column(String(20))

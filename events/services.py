@@ -14,6 +14,7 @@ from accounts.services import set_roles
 from core.errors import DomainError, Problems
 from core.i18n import SPOKEN_LANGUAGES
 from core.timeutil import in_zone, is_valid_timezone
+from events import signals
 from events.models import Lesson, RoleSlot, SatelliteSchool, School, SlotRole, Visit, VisitStatus, school_host
 from kits.models import KitType
 
@@ -117,6 +118,7 @@ class VisitData:
     meeting_point: str = ""
     livestream_url: str = ""
     notes: str = ""
+    cancel_cutoff_hours: int = 24
     slots: list[SlotData] = field(default_factory=list)
     lessons: list[LessonData] = field(default_factory=list)
     satellites: list[SatelliteData] = field(default_factory=list)
@@ -137,6 +139,8 @@ def _check_visit(session: Session, data: VisitData, visit: Visit | None) -> Scho
     opens, closes = data.signup_opens_at, data.signup_closes_at or data.starts_at
     if (opens is not None and opens >= closes) or closes > data.ends_at:
         problems.add("signup_window_invalid", "signup_closes_at" if data.signup_closes_at else "signup_opens_at")
+    if not 0 <= data.cancel_cutoff_hours <= 24 * 30:
+        problems.add("validation_error", "cancel_cutoff_hours")
     if data.ends_at > data.starts_at and _overlapping_visit(session, school.id, data, visit) is not None:
         problems.add("school_busy", "starts_at")
 
@@ -151,7 +155,7 @@ def _check_visit(session: Session, data: VisitData, visit: Visit | None) -> Scho
         current = existing_slots.get(slot.id)
         if slot.id is not None and current is None:
             problems.add("not_found", f"slots-{i}-role")
-        elif current is not None and current.taken and slot.role != current.role:
+        elif current is not None and (current.taken or current.waitlisted) and slot.role != current.role:
             problems.add("slot_has_signups", f"slots-{i}-role")
         elif current is not None and slot.capacity < current.taken:
             problems.add("capacity_below_taken", f"slots-{i}-capacity")
@@ -159,7 +163,7 @@ def _check_visit(session: Session, data: VisitData, visit: Visit | None) -> Scho
             problems.add("validation_error", f"slots-{i}-required_language")
     kept = {slot.id for slot in data.slots if slot.id is not None}
     for slot in existing_slots.values():
-        if slot.id not in kept and slot.taken > 0:
+        if slot.id not in kept and (slot.taken > 0 or slot.waitlisted > 0):
             problems.add("slot_has_signups", "slots")
 
     existing_lessons = {lesson.id for lesson in visit.lessons} if visit else set()
@@ -229,6 +233,7 @@ def _apply(session: Session, visit: Visit, data: VisitData, now: datetime) -> No
     visit.meeting_point = data.meeting_point
     visit.livestream_url = data.livestream_url
     visit.notes = data.notes
+    visit.cancel_cutoff_hours = data.cancel_cutoff_hours
     visit.updated_at = now
 
     def update_slot(row: RoleSlot, item: SlotData) -> None:
@@ -294,8 +299,24 @@ def update_visit(session: Session, visit: Visit, data: VisitData, *, now: dateti
     if visit.status in (VisitStatus.CANCELLED, VisitStatus.COMPLETED):
         raise DomainError("visit_locked")
     _check_visit(session, data, visit)
+    before = {name: getattr(visit, name) for name in NOTIFIED_FIELDS}
+    capacities = {slot.id: slot.capacity for slot in visit.slots}
     _apply(session, visit, data, now)
+    changes = {
+        name: (old, getattr(visit, name)) for name, old in before.items() if getattr(visit, name) != old
+    }
+    if changes:
+        visit.revision += 1
+    if changes and visit.status == VisitStatus.PUBLISHED:
+        signals.visit_changed.send(visit, session=session, now=now, changes=changes)
+    for slot in visit.slots:
+        if slot.id in capacities and slot.capacity > capacities[slot.id]:
+            signals.places_added.send(slot, session=session, now=now)
     return visit
+
+
+#: changes volunteers are told about
+NOTIFIED_FIELDS = ("starts_at", "ends_at", "school_id", "meeting_point")
 
 
 def visit_data(visit: Visit) -> VisitData:
@@ -310,6 +331,7 @@ def visit_data(visit: Visit) -> VisitData:
         meeting_point=visit.meeting_point,
         livestream_url=visit.livestream_url,
         notes=visit.notes,
+        cancel_cutoff_hours=visit.cancel_cutoff_hours,
         slots=[
             SlotData(
                 id=s.id,
@@ -371,7 +393,9 @@ def cancel_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
     _move(visit, VisitStatus.CANCELLED)
     visit.cancelled_at = now
     visit.updated_at = now
+    visit.revision += 1
     session.flush()
+    signals.visit_cancelled.send(visit, session=session, now=now)
     return visit
 
 

@@ -21,14 +21,26 @@ SENDING_LEASE = timedelta(minutes=10)
 
 
 def queue_message(
-    session: Session, *, recipient: str, template: str, locale: str | None, now: datetime, **context
+    session: Session,
+    *,
+    recipient: str,
+    template: str,
+    locale: str | None,
+    now: datetime,
+    attachments: list[dict] | None = None,
+    **context,
 ) -> OutboxMessage:
     """Render templates/mail/<template>.txt in the recipient's language and add it to the outbox."""
     with force_locale(locale or DEFAULT_LOCALE):
         text = render_template(f"mail/{template}.txt", **context)
     subject, _, body = text.strip().partition("\n")
     message = OutboxMessage(
-        recipient=recipient, subject=subject.strip(), body=body.strip() + "\n", created_at=now, next_attempt_at=now
+        recipient=recipient,
+        subject=subject.strip(),
+        body=body.strip() + "\n",
+        attachments=attachments or [],
+        created_at=now,
+        next_attempt_at=now,
     )
     session.add(message)
     session.flush()
@@ -56,6 +68,11 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = f"<outbox-{message.id}@scivisit>"
     email.set_content(message.body)
+    for item in message.attachments or []:
+        maintype, _, subtype = item["content_type"].partition("/")
+        email.add_attachment(
+            item["content"].encode("utf-8"), maintype=maintype, subtype=subtype, filename=item["filename"]
+        )
     return email
 
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from flask import current_app
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts.models import Company, Role, TrainingStatus, User, UserRole
 from accounts.services import company_for_join_code, create_user
 from core.errors import DomainError
 from core.i18n import LOCALES, SPOKEN_LANGUAGES
+from core.urls import external_url
+from events.ical import calendar
+from events.models import RoleSlot, Visit, VisitStatus
+from events.signals import places_added, visit_cancelled, visit_changed
+from mail.services import queue_message
+from volunteers.models import ACTIVE_STATUSES, ReminderSent, Signup, SignupStatus
 
 
 def _check_languages(languages: list[str]) -> list[str]:
@@ -85,3 +93,433 @@ def people_query(*, role: Role | None = None, company_id: int | None = None, sea
 
 def companies(session: Session) -> list[Company]:
     return list(session.scalars(select(Company).order_by(Company.name)))
+
+
+# ---------------------------------------------------------------- signups
+
+
+def _meets_requirements(user: User, slot: RoleSlot) -> bool:
+    if slot.requires_training and user.training_status != TrainingStatus.COMPLETED:
+        return False
+    return not (slot.required_language and slot.required_language not in (user.languages or []))
+
+
+def _conflicting_signup(session: Session, user: User, visit: Visit) -> Signup | None:
+    """An active signup of this person in another visit whose times overlap this one."""
+    return session.scalars(
+        select(Signup)
+        .join(Visit, Signup.visit_id == Visit.id)
+        .where(
+            Signup.user_id == user.id,
+            Signup.status.in_(ACTIVE_STATUSES),
+            Signup.visit_id != visit.id,
+            Visit.status != VisitStatus.CANCELLED,
+            Visit.starts_at < visit.ends_at,
+            Visit.ends_at > visit.starts_at,
+        )
+        .limit(1)
+    ).first()
+
+
+def active_signup(session: Session, user: User, visit_id: int) -> Signup | None:
+    return session.scalars(
+        select(Signup).where(
+            Signup.user_id == user.id, Signup.visit_id == visit_id, Signup.status.in_(ACTIVE_STATUSES)
+        )
+    ).first()
+
+
+def _take_place(session: Session, slot_id: int) -> bool:
+    """Take one confirmed place if one is left: a conditional UPDATE, so two can never take the last."""
+    result = session.execute(
+        update(RoleSlot)
+        .where(RoleSlot.id == slot_id, RoleSlot.taken < RoleSlot.capacity)
+        .values(taken=RoleSlot.taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _release_place(session: Session, slot_id: int) -> None:
+    session.execute(
+        update(RoleSlot)
+        .where(RoleSlot.id == slot_id, RoleSlot.taken > 0)
+        .values(taken=RoleSlot.taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _join_queue(session: Session, slot_id: int) -> int:
+    """The next waitlist number of the slot, handed out by the database."""
+    return session.execute(
+        update(RoleSlot)
+        .where(RoleSlot.id == slot_id)
+        .values(waitlist_seq=RoleSlot.waitlist_seq + 1, waitlisted=RoleSlot.waitlisted + 1)
+        .returning(RoleSlot.waitlist_seq)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+
+
+def _leave_queue(session: Session, slot_id: int) -> None:
+    session.execute(
+        update(RoleSlot)
+        .where(RoleSlot.id == slot_id, RoleSlot.waitlisted > 0)
+        .values(waitlisted=RoleSlot.waitlisted - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def waitlist_position(session: Session, signup: Signup) -> int | None:
+    """1 for the first person waiting in the slot, and so on; None when not waiting."""
+    if signup.status != SignupStatus.WAITLISTED:
+        return None
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(Signup)
+        .where(
+            Signup.slot_id == signup.slot_id,
+            Signup.status == SignupStatus.WAITLISTED,
+            Signup.queue_number < signup.queue_number,
+        )
+    )
+    return (ahead or 0) + 1
+
+
+def waitlist_positions(session: Session, signups: list[Signup]) -> dict[int, int]:
+    """Positions of many waiting signups in one query."""
+    waiting = [s for s in signups if s.status == SignupStatus.WAITLISTED]
+    if not waiting:
+        return {}
+    rank = (
+        func.row_number()
+        .over(partition_by=Signup.slot_id, order_by=Signup.queue_number)
+        .label("position")
+    )
+    ranked = (
+        select(Signup.id, rank)
+        .where(Signup.slot_id.in_({s.slot_id for s in waiting}), Signup.status == SignupStatus.WAITLISTED)
+        .subquery()
+    )
+    wanted = {s.id for s in waiting}
+    return {row.id: row.position for row in session.execute(select(ranked)) if row.id in wanted}
+
+
+def sign_up(
+    session: Session,
+    *,
+    slot_id: int,
+    volunteer: User,
+    now: datetime,
+    by: User | None = None,
+    override_reason: str = "",
+) -> tuple[Signup, bool]:
+    """Sign a volunteer up for a role slot: a confirmed place, or the waitlist when it is full.
+
+    Returns (signup, created). Asking again for the same slot returns the same signup.
+    A coordinator (`by` an admin, or the volunteer's company coordinator) may override the
+    window, the requirements and time conflicts, giving a reason.
+    Callers on SQLite begin the transaction with core.db.begin_write.
+    """
+    slot = session.get(RoleSlot, slot_id)
+    if slot is None:
+        raise DomainError("not_found")
+    visit = slot.visit
+    by = by or volunteer
+    acting_for_other = by.id != volunteer.id
+    if acting_for_other and not can_sign_up_for(by, volunteer):
+        raise DomainError("forbidden")
+    override = acting_for_other and bool(override_reason.strip())
+    if visit.status != VisitStatus.PUBLISHED:
+        raise DomainError("visit_not_open")
+    existing = active_signup(session, volunteer, visit.id)
+    if existing is not None:
+        if existing.slot_id == slot.id:
+            return existing, False
+        raise DomainError("already_signed_up")
+    if not volunteer.active:
+        raise DomainError("not_found")
+    if not override:
+        opens = visit.signup_opens_at or visit.published_at or now
+        if now < opens or now >= visit.effective_signup_closes_at:
+            raise DomainError("signup_closed")
+        if not _meets_requirements(volunteer, slot):
+            raise DomainError("requirement_missing")
+        if _conflicting_signup(session, volunteer, visit) is not None:
+            raise DomainError("time_conflict")
+    try:
+        with session.begin_nested():
+            if _take_place(session, slot.id):
+                status, queue_number = SignupStatus.CONFIRMED, None
+            else:
+                status, queue_number = SignupStatus.WAITLISTED, _join_queue(session, slot.id)
+            signup = Signup(
+                slot_id=slot.id,
+                visit_id=visit.id,
+                user_id=volunteer.id,
+                status=status,
+                queue_number=queue_number,
+                created_at=now,
+                updated_at=now,
+                confirmed_at=now if status == SignupStatus.CONFIRMED else None,
+                assigned_by_id=by.id if acting_for_other else None,
+                override_reason=override_reason.strip() if override else "",
+            )
+            session.add(signup)
+            session.flush()
+    except IntegrityError:
+        # The same person's other request got there first: answer with what it made.
+        existing = active_signup(session, volunteer, visit.id)
+        if existing is not None and existing.slot_id == slot.id:
+            return existing, False
+        raise DomainError("already_signed_up") from None
+    session.refresh(slot)
+    notify_signup(session, signup, "signup_confirmed" if status == SignupStatus.CONFIRMED else "signup_waitlisted", now)
+    return signup, True
+
+
+def can_sign_up_for(actor: User, volunteer: User) -> bool:
+    """Admins sign anyone up; a company coordinator signs up their own company's people."""
+    if actor.is_admin:
+        return True
+    return (
+        Role.COORDINATOR in actor.roles
+        and actor.company_id is not None
+        and actor.company_id == volunteer.company_id
+    )
+
+
+def cancel_signup(session: Session, signup: Signup, *, by: User, now: datetime) -> Signup:
+    """Cancel a place or a place in the queue; a freed place goes to the first eligible person waiting.
+
+    The volunteer may cancel until the visit's cutoff; after it only a coordinator may.
+    """
+    if not signup.is_active:
+        return signup
+    is_self = by.id == signup.user_id
+    if not is_self and not can_sign_up_for(by, signup.user):
+        raise DomainError("forbidden")
+    cutoff = signup.visit.starts_at - timedelta(hours=signup.visit.cancel_cutoff_hours)
+    if is_self and not can_sign_up_for(by, signup.user) and now >= cutoff:
+        raise DomainError("cancel_cutoff_passed")
+    was_confirmed = signup.status == SignupStatus.CONFIRMED
+    _end(session, signup, SignupStatus.CANCELLED, now)
+    if not is_self:
+        signup.assigned_by_id = by.id
+    session.flush()
+    notify_signup(session, signup, "signup_cancelled", now)
+    if was_confirmed:
+        promote_waiting(session, signup.slot, now)
+    return signup
+
+
+def _end(session: Session, signup: Signup, status: SignupStatus, now: datetime) -> None:
+    if signup.status == SignupStatus.CONFIRMED:
+        _release_place(session, signup.slot_id)
+    elif signup.status == SignupStatus.WAITLISTED:
+        _leave_queue(session, signup.slot_id)
+    signup.status = status
+    signup.cancelled_at = now if status == SignupStatus.CANCELLED else signup.cancelled_at
+    signup.updated_at = now
+    session.flush()
+    session.refresh(signup.slot)
+
+
+def promote_waiting(session: Session, slot: RoleSlot, now: datetime) -> list[Signup]:
+    """Fill free places from the waitlist, in order, skipping (not dropping) whoever no longer fits."""
+    promoted = []
+    if slot.visit.status != VisitStatus.PUBLISHED:
+        return promoted
+    waiting = session.scalars(
+        select(Signup)
+        .where(Signup.slot_id == slot.id, Signup.status == SignupStatus.WAITLISTED)
+        .order_by(Signup.queue_number)
+    ).all()
+    for signup in waiting:
+        if not _meets_requirements(signup.user, slot) or _conflicting_signup(session, signup.user, slot.visit):
+            continue
+        if not _take_place(session, slot.id):
+            break
+        _leave_queue(session, slot.id)
+        signup.status = SignupStatus.CONFIRMED
+        signup.confirmed_at = now
+        signup.updated_at = now
+        session.flush()
+        notify_signup(session, signup, "signup_promoted", now)
+        promoted.append(signup)
+    session.refresh(slot)
+    return promoted
+
+
+def move_signup(
+    session: Session, signup: Signup, *, to_slot_id: int, by: User, reason: str, now: datetime
+) -> Signup:
+    """A coordinator moves a volunteer to another slot of the same visit, overriding the rules."""
+    if not by.is_admin:
+        raise DomainError("forbidden")
+    if not reason.strip():
+        raise DomainError("reason_required", field="reason")
+    target = session.get(RoleSlot, to_slot_id)
+    if target is None or target.visit_id != signup.visit_id:
+        raise DomainError("not_found", field="slot")
+    if target.id == signup.slot_id:
+        return signup
+    old_slot = signup.slot
+    was_confirmed = signup.status == SignupStatus.CONFIRMED
+    _end(session, signup, SignupStatus.CANCELLED, now)
+    moved, _ = sign_up(session, slot_id=target.id, volunteer=signup.user, now=now, by=by, override_reason=reason)
+    if was_confirmed:
+        promote_waiting(session, old_slot, now)
+    return moved
+
+
+def mark_no_show(session: Session, signup: Signup, *, by: User, now: datetime) -> Signup:
+    """After the visit has started, a coordinator records that a confirmed volunteer did not come."""
+    if not by.is_admin:
+        raise DomainError("forbidden")
+    if signup.status != SignupStatus.CONFIRMED:
+        raise DomainError("invalid_status_transition")
+    if now < signup.visit.starts_at:
+        raise DomainError("visit_not_started")
+    signup.status = SignupStatus.NO_SHOW
+    signup.updated_at = now
+    session.flush()
+    return signup
+
+
+def notify_signup(session: Session, signup: Signup, template: str, now: datetime) -> None:
+    """Mail the volunteer about their signup, in their language, with the visit as .ics where useful."""
+    visit = signup.visit
+    attachments = []
+    if template in ("signup_confirmed", "signup_promoted"):
+        attachments.append(
+            {
+                "filename": "visit.ics",
+                "content_type": "text/calendar",
+                "content": calendar([visit], now).decode("utf-8"),
+            }
+        )
+    queue_message(
+        session,
+        recipient=signup.user.email,
+        template=template,
+        locale=signup.user.locale,
+        now=now,
+        attachments=attachments,
+        signup=signup,
+        visit=visit,
+        position=waitlist_position(session, signup),
+        link=external_url("events.visit", visit_id=visit.id),
+        contact=current_app.config["PROGRAMME_CONTACT"],
+    )
+
+
+# ---------------------------------------------------------------- what visits tell volunteers
+
+
+def _active_signups(session: Session, visit: Visit) -> list[Signup]:
+    return list(
+        session.scalars(
+            select(Signup).where(Signup.visit_id == visit.id, Signup.status.in_(ACTIVE_STATUSES))
+        )
+    )
+
+
+@visit_changed.connect
+def _on_visit_changed(visit: Visit, *, session: Session, now: datetime, changes: dict) -> None:
+    for signup in _active_signups(session, visit):
+        queue_message(
+            session,
+            recipient=signup.user.email,
+            template="visit_changed",
+            locale=signup.user.locale,
+            now=now,
+            attachments=[
+                {"filename": "visit.ics", "content_type": "text/calendar", "content": calendar([visit], now).decode()}
+            ],
+            signup=signup,
+            visit=visit,
+            changes=changes,
+            link=external_url("events.visit", visit_id=visit.id),
+        )
+
+
+@visit_cancelled.connect
+def _on_visit_cancelled(visit: Visit, *, session: Session, now: datetime) -> None:
+    for signup in _active_signups(session, visit):
+        _end(session, signup, SignupStatus.CANCELLED, now)
+        queue_message(
+            session,
+            recipient=signup.user.email,
+            template="visit_cancelled",
+            locale=signup.user.locale,
+            now=now,
+            attachments=[
+                {"filename": "visit.ics", "content_type": "text/calendar", "content": calendar([visit], now).decode()}
+            ],
+            signup=signup,
+            visit=visit,
+            link=external_url("events.visit", visit_id=visit.id),
+        )
+
+
+@places_added.connect
+def _on_places_added(slot: RoleSlot, *, session: Session, now: datetime) -> None:
+    promote_waiting(session, slot, now)
+
+
+# ---------------------------------------------------------------- reminders
+
+
+def send_reminders(session: Session, now: datetime) -> int:
+    """Queue each due reminder exactly once; returns how many were queued.
+
+    A reminder is due `h` hours before the start for every h in REMINDER_HOURS. When several
+    are due at once (cron was down), only the nearest is sent and the others count as sent.
+    The unique (signup, kind) row decides, so concurrent runs cannot send one twice.
+    """
+    hours = sorted(current_app.config["REMINDER_HOURS"])
+    if not hours:
+        return 0
+    horizon = now + timedelta(hours=max(hours))
+    due = session.scalars(
+        select(Signup)
+        .join(Visit, Signup.visit_id == Visit.id)
+        .where(
+            Signup.status == SignupStatus.CONFIRMED,
+            Visit.status == VisitStatus.PUBLISHED,
+            Visit.starts_at > now,
+            Visit.starts_at <= horizon,
+        )
+        .order_by(Signup.id)
+    ).all()
+    queued = 0
+    for signup in due:
+        applicable = [h for h in hours if signup.visit.starts_at - timedelta(hours=h) <= now]
+        sent = set(
+            session.scalars(select(ReminderSent.kind).where(ReminderSent.signup_id == signup.id))
+        )
+        fresh = [h for h in applicable if str(h) not in sent]
+        if not fresh:
+            continue
+        nearest = min(applicable)
+        try:
+            with session.begin_nested():
+                for h in fresh:
+                    session.add(ReminderSent(signup_id=signup.id, kind=str(h), sent_at=now))
+                session.flush()
+        except IntegrityError:
+            continue  # another run claimed it
+        if nearest in fresh:
+            queue_message(
+                session,
+                recipient=signup.user.email,
+                template="signup_reminder",
+                locale=signup.user.locale,
+                now=now,
+                signup=signup,
+                visit=signup.visit,
+                hours=nearest,
+                link=external_url("events.visit", visit_id=signup.visit_id),
+            )
+            queued += 1
+    return queued

@@ -1,0 +1,16 @@
+"""What events tell the rest of the app, inside the transaction that made the change.
+
+Receivers (volunteers.services) write their rows and outbox messages in the same
+transaction, so a visit change and the mail that reports it commit together.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sender: the Visit; kwargs: session, now, changes (dict field -> (old, new))
+visit_changed = _signals.signal("visit-changed")
+#: sender: the Visit; kwargs: session, now
+visit_cancelled = _signals.signal("visit-cancelled")
+#: sender: the RoleSlot whose capacity went up; kwargs: session, now
+places_added = _signals.signal("places-added")

@@ -1,0 +1,97 @@
+"""Signup tables."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import str_enum
+from core.timeutil import UTCDateTime, utcnow
+from extensions import db
+
+
+class SignupStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+    @property
+    def label(self) -> str:
+        return str(SIGNUP_STATUS_LABELS[self])
+
+
+SIGNUP_STATUS_LABELS = {
+    SignupStatus.CONFIRMED: _l("Confirmed"),
+    SignupStatus.WAITLISTED: _l("Waitlisted"),
+    SignupStatus.CANCELLED: _l("Cancelled"),
+    SignupStatus.ATTENDED: _l("Attended"),
+    SignupStatus.NO_SHOW: _l("No-show"),
+}
+
+#: statuses that hold a place or a place in the queue
+ACTIVE_STATUSES = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
+_ACTIVE_SQL = text("status IN ('confirmed', 'waitlisted')")
+
+
+class Signup(db.Model):
+    """A volunteer in a role slot of a visit."""
+
+    __tablename__ = "signup"
+    __table_args__ = (
+        # One active signup per person and visit, whatever arrives at the same moment.
+        Index(
+            "uq_signup_active_visit_user",
+            "visit_id",
+            "user_id",
+            unique=True,
+            sqlite_where=_ACTIVE_SQL,
+            postgresql_where=_ACTIVE_SQL,
+        ),
+        Index("ix_signup_slot_queue", "slot_id", "status", "queue_number"),
+        UniqueConstraint("slot_id", "queue_number", name="uq_signup_slot_queue_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("role_slot.id", ondelete="CASCADE"))
+    #: the slot's visit, kept here so one person's signups per visit can be unique
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    status: Mapped[SignupStatus] = mapped_column(str_enum(SignupStatus, "signup_status"))
+    #: waitlist ticket number within the slot; None for people confirmed straight away
+    queue_number: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: who signed this person up or moved them, when it was not the person themself
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: why a coordinator overrode the rules (required when they did)
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+
+    slot = relationship("RoleSlot", lazy="joined")
+    visit = relationship("Visit", lazy="joined")
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+    assigned_by = relationship("User", foreign_keys=[assigned_by_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class ReminderSent(db.Model):
+    """A reminder that went out; the unique key makes each one go out once however often cron runs."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("signup_id", "kind", name="uq_reminder_sent_signup_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_id: Mapped[int] = mapped_column(ForeignKey("signup.id", ondelete="CASCADE"))
+    #: hours before the start, as a string ("48", "3")
+    kind: Mapped[str] = mapped_column(String(10))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
