@@ -49,13 +49,21 @@ format: dev-install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: dev-install translations
+# ical.js (npm) reads the mailed calendar files in tests/mail; without Node that test is skipped.
+tests/mail/node/node_modules/.package-lock.json: tests/mail/node/package.json tests/mail/node/package-lock.json
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+		npm ci --prefix tests/mail/node --silent --no-audit --no-fund; \
+	else \
+		echo "Node.js not found: the ical.js calendar test will be skipped"; \
+	fi
+
+test: dev-install translations tests/mail/node/node_modules/.package-lock.json
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses 4
 
 bench: dev-install translations
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/mail/node/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -80,3 +80,23 @@ def can_manage(user: User | None) -> bool:
 def can_see_contact(viewer_: User | None, person: User) -> bool:
     """Email and phone are for the person themself and programme coordinators."""
     return viewer_ is not None and (viewer_.id == person.id or viewer_.is_admin)
+
+
+#: what `roster_view` answers: the whole roster with contact details, or the school's view of the team
+FULL_ROSTER = "full"
+TEAM_ROSTER = "team"
+
+
+def roster_view(user: User | None, visit: Visit) -> str | None:
+    """Which roster of a visit a person sees, if any.
+
+    Programme coordinators: everyone with role, status, waitlist order and contact details.
+    The school's hosts: first names and roles, and the lead instructor's phone; nothing else personal.
+    """
+    if user is None:
+        return None
+    if user.is_admin:
+        return FULL_ROSTER
+    if hosts_school(user, visit.school):
+        return TEAM_ROSTER
+    return None

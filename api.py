@@ -42,6 +42,7 @@ class ErrorBodySchema(ma.Schema):
     field = ma.fields.String()
     details = ma.fields.List(ma.fields.Nested(ErrorDetailSchema))
     errors = ma.fields.Dict(metadata={"description": "Field errors of a request that did not validate"})
+    contact = ma.fields.String(metadata={"description": "Whom to ask, when only a coordinator can do it now"})
 
 
 class ErrorSchema(ma.Schema):

@@ -72,11 +72,12 @@ def _register_blueprints(app: Flask) -> None:
     from kits.api import blp as kits_api
     from kits.views import bp as kits_bp
     from volunteers.api import blp as volunteers_api
+    from volunteers.api import signups_blp as signups_api
     from volunteers.views import bp as volunteers_bp
 
     for blueprint in (accounts_bp, volunteers_bp, events_bp, kits_bp):
         app.register_blueprint(blueprint)
-    api_plumbing.init_api(app, [accounts_api, schools_blp, visits_blp, kits_api, volunteers_api])
+    api_plumbing.init_api(app, [accounts_api, schools_blp, visits_blp, kits_api, volunteers_api, signups_api])
 
 
 def _error_page(status: int, title: str, message: str):

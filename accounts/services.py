@@ -288,3 +288,20 @@ def revoke_api_token(session: Session, raw: str, now: datetime) -> bool:
     token.revoked_at = now
     session.flush()
     return True
+
+
+def rotate_join_code(session: Session, company: Company, now: datetime) -> str:
+    """Give a company a new join code; the old one stops working at once (accounts already made stay)."""
+    old = company.join_code
+    code = new_join_code()
+    while code == old:
+        code = new_join_code()
+    company.join_code = code
+    session.flush()
+    return code
+
+
+def confirm_password(user: User, password: str) -> None:
+    """Ask for the password again before something that cannot be undone."""
+    if not check_password_hash(user.password_hash, password):
+        raise DomainError("wrong_password", field="password")

@@ -23,7 +23,7 @@ from accounts.forms import (
 from accounts.models import Company, Invitation, Role
 from core.errors import DomainError
 from core.forms import show_domain_error
-from core.i18n import LOCALES
+from core.i18n import LOCALES, current_locale_code
 from events.services import schools_for_choice
 from extensions import db, limiter
 
@@ -57,10 +57,11 @@ def account_limits():
 
 def start_session(user) -> None:
     """A fresh session on login, so an id planted before login is worthless after it."""
-    locale = session.get("locale")
+    locale = session.get("locale") or current_locale_code()
     session.clear()
     login_user(user)
     if user.locale is None and locale in LOCALES:
+        # Mail goes out in the account's language: keep the one this person is reading now.
         user.locale = locale
 
 
@@ -83,14 +84,19 @@ def login():
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
 
-@bp.post("/logout")
-def logout():
-    """Log out and forget the session."""
+def end_session() -> None:
+    """Log out and forget the session, keeping only the language this browser chose."""
     logout_user()
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
+
+
+@bp.post("/logout")
+def logout():
+    """Log out and forget the session."""
+    end_session()
     flash(_("You have logged out."), "success")
     return redirect(url_for("events.home"))
 

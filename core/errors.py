@@ -51,6 +51,7 @@ CODES: dict[str, tuple[int, object]] = {
     ),
     "reason_required": (422, _l("Give a reason for overriding the rules.")),
     "visit_not_started": (409, _l("The visit has not started yet.")),
+    "signup_not_active": (409, _l("This signup is no longer active.")),
 }
 
 

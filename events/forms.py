@@ -161,6 +161,11 @@ class VisitForm(FlaskForm):
         filters=[strip],
     )
     notes = TextAreaField(_l("Notes for the team"), validators=[Length(max=5000)])
+    cancel_cutoff_hours = IntegerField(
+        _l("Volunteers may cancel until (hours before the start)"),
+        default=24,
+        validators=[Optional(), NumberRange(min=0, max=720)],
+    )
     slots = FieldList(FormField(SlotForm), min_entries=1)
     lessons = FieldList(FormField(LessonForm), min_entries=1)
     satellites = FieldList(FormField(SatelliteForm))

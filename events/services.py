@@ -302,9 +302,7 @@ def update_visit(session: Session, visit: Visit, data: VisitData, *, now: dateti
     before = {name: getattr(visit, name) for name in NOTIFIED_FIELDS}
     capacities = {slot.id: slot.capacity for slot in visit.slots}
     _apply(session, visit, data, now)
-    changes = {
-        name: (old, getattr(visit, name)) for name, old in before.items() if getattr(visit, name) != old
-    }
+    changes = {name: (old, getattr(visit, name)) for name, old in before.items() if getattr(visit, name) != old}
     if changes:
         visit.revision += 1
     if changes and visit.status == VisitStatus.PUBLISHED:

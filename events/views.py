@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from access import SIGNED_IN, can_see_contact, can_see_school, can_see_visit, requires, viewer
+from access import SIGNED_IN, can_see_contact, can_see_school, can_see_visit, requires, roster_view, viewer
 from accounts.models import Role
 from core.errors import DomainError, all_problems
 from core.forms import show_domain_error
@@ -21,6 +21,7 @@ from events.models import School, SlotRole, Visit, VisitStatus
 from events.services import LessonData, SatelliteData, SlotData, VisitData, VisitFilter
 from extensions import db
 from kits.services import list_kit_types
+from volunteers import services as signups
 
 bp = Blueprint("events", __name__)
 
@@ -96,6 +97,8 @@ def visit(visit_id: int):
     actions = []
     if is_admin:
         actions = [name for name, (target, _c, _m) in STATUS_ACTIONS.items() if services.can_move(visit, target, g.now)]
+    volunteers = person is None or Role.VOLUNTEER in person.roles
+    mine = signups.active_signup(db.session, person, visit.id) if person is not None and volunteers else None
     return render_template(
         "events/visit.html",
         visit=visit,
@@ -103,6 +106,15 @@ def visit(visit_id: int):
         actions=actions,
         sees_school_notes=can_see_school(person, visit.school),
         languages=SPOKEN_LANGUAGES,
+        signup_open=visit.status == VisitStatus.PUBLISHED and signups.signup_window_open(visit, g.now),
+        offers_signup=volunteers,
+        signs_up_colleagues=person is not None and Role.COORDINATOR in person.roles,
+        mine=mine,
+        my_position=signups.waitlist_position(db.session, mine) if mine else None,
+        can_cancel=mine is not None and signups.can_cancel_self(mine, g.now),
+        cancel_cutoff=signups.cancel_cutoff_at(visit),
+        roster=roster_view(person, visit),
+        contact=current_app.config["PROGRAMME_CONTACT"],
     )
 
 
@@ -203,6 +215,7 @@ def _visit_form_data(visit: Visit) -> dict:
         "signup_closes_at": local(visit.signup_closes_at),
         "meeting_point": visit.meeting_point,
         "livestream_url": visit.livestream_url,
+        "cancel_cutoff_hours": visit.cancel_cutoff_hours,
         "notes": visit.notes,
         "slots": [
             {
@@ -291,6 +304,7 @@ def _visit_data(form: VisitForm, tz: str) -> tuple[VisitData, dict[str, list[int
         meeting_point=form.meeting_point.data or "",
         livestream_url=form.livestream_url.data or "",
         notes=form.notes.data or "",
+        cancel_cutoff_hours=24 if form.cancel_cutoff_hours.data is None else form.cancel_cutoff_hours.data,
         slots=slots,
         lessons=lessons,
         satellites=satellites,

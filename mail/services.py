@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import format_datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -66,6 +67,7 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["From"] = sender
     email["To"] = message.recipient
     email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = f"<outbox-{message.id}@scivisit>"
     email.set_content(message.body)
     for item in message.attachments or []:
@@ -87,7 +89,11 @@ def smtp_transport(email: EmailMessage) -> None:
 
 
 def console_transport(email: EmailMessage) -> None:
-    print(f"--- mail to {email['To']} ---\nSubject: {email['Subject']}\n\n{email.get_content()}", file=sys.stderr)
+    """Development: print the message instead of sending it."""
+    lines = [f"--- mail to {email['To']} ---", f"Subject: {email['Subject']}", ""]
+    lines.append(email.get_body(preferencelist=("plain",)).get_content().rstrip("\n"))
+    lines += [f"[attached: {part.get_filename()} ({part.get_content_type()})]" for part in email.iter_attachments()]
+    print("\n".join(lines), file=sys.stderr)
 
 
 def transport_for(backend: str) -> Callable[[EmailMessage], None]:
@@ -117,19 +123,34 @@ def deliver_due(session: Session, now: datetime, transport: Callable[[EmailMessa
         if not claimed:
             continue
         message = session.get(OutboxMessage, message_id)
+        email, attempts = build_email(message, sender), message.attempts
+        # No transaction stays open over the network call: on SQLite a write at the end of a
+        # read begun before another process's commit fails with "database is locked", which
+        # would leave a sent message in "sending" to be sent again after its lease.
+        session.commit()
         try:
-            transport(build_email(message, sender))
+            transport(email)
         except Exception as exc:  # any transport failure is retried later with back-off
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if message.attempts >= max_attempts:
-                message.status = OutboxStatus.FAILED
+            outcome = {"last_error": f"{type(exc).__name__}: {exc}"[:2000]}
+            if attempts >= max_attempts:
+                outcome["status"] = OutboxStatus.FAILED
             else:
-                message.status = OutboxStatus.PENDING
-                message.next_attempt_at = now + timedelta(minutes=2**message.attempts)
+                outcome["status"] = OutboxStatus.PENDING
+                outcome["next_attempt_at"] = now + timedelta(minutes=2**attempts)
             failed += 1
         else:
-            message.status = OutboxStatus.SENT
-            message.sent_at = now
+            outcome = {"status": OutboxStatus.SENT, "sent_at": now}
             sent += 1
+        # Only while the claim is still ours: a sender that took over after the lease records its own.
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == OutboxStatus.SENDING,
+                OutboxMessage.attempts == attempts,
+            )
+            .values(**outcome)
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
     return sent, failed

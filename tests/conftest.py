@@ -46,6 +46,25 @@ def test_config(database_url: str, tmp_path) -> dict:
     }
 
 
+def postgres_url() -> str:
+    """The PostgreSQL database of this test process: one per pytest-xdist worker, created on demand."""
+    from sqlalchemy.engine import make_url
+
+    from config import normalise_database_url
+
+    url = make_url(normalise_database_url(POSTGRES_URL))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url.render_as_string(hide_password=False)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def _reset_postgres(url: str) -> None:
     global _pg_schema_ready
     engine = create_engine(url)
@@ -70,9 +89,7 @@ def database_url(request, tmp_path):
         if REQUIRE_POSTGRES:
             pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (for example postgresql://postgres@127.0.0.1:5432/test)")
-    from config import normalise_database_url
-
-    url = normalise_database_url(POSTGRES_URL)
+    url = postgres_url()
     _reset_postgres(url)
     return url
 

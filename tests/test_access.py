@@ -10,6 +10,7 @@ import pytest
 from accounts.models import Role
 from accounts.services import invite
 from events.models import VisitStatus
+from volunteers.services import sign_up
 
 ROLES = ("anon", "volunteer", "coordinator", "host", "admin")
 
@@ -25,7 +26,8 @@ def row(method, path, anon, volunteer, coordinator, host, admin, body=None, endp
     )
 
 
-# Paths use {school_a} (hosted by the host), {school_b} (not), {published_a}, {draft_a}, {draft_b}, {invitation}.
+# Paths use {school_a} (hosted by the host), {school_b} (not), {published_a}, {draft_a}, {draft_b}, {invitation},
+# {slot_a} and {slot_draft_b} (role slots of published_a and draft_b), {signup} (another volunteer's, in slot_a).
 TABLE = [
     # public and plumbing
     row("GET", "/", 200, 200, 200, 200, 200, endpoint="events.home"),
@@ -59,6 +61,45 @@ TABLE = [
     row("GET", "/people/", 302, 403, 403, 403, 200, endpoint="volunteers.people"),
     row("GET", "/people/new", 302, 403, 403, 403, 200, endpoint="volunteers.person_new"),
     row("GET", "/companies/", 302, 403, 403, 403, 200, endpoint="volunteers.companies"),
+    # signups, rosters, company coordinators, privacy
+    row(
+        "GET",
+        "/visits/{published_a}/slots/{slot_a}/signup",
+        302,
+        200,
+        403,
+        403,
+        403,
+        endpoint="volunteers.slot_signup",
+    ),
+    row("POST", "/visits/{published_a}/slots/{slot_a}/signup", 302, 302, 403, 403, 403),
+    row("GET", "/visits/{draft_b}/slots/{slot_draft_b}/signup", 302, 404, 403, 403, 403),
+    row("GET", "/visits/{published_a}/slots/{slot_draft_b}/signup", 302, 404, 403, 403, 403),
+    row("POST", "/signups/{signup}/cancel", 302, 403, 403, 403, 302, endpoint="volunteers.cancel"),
+    row("GET", "/my/visits", 302, 200, 200, 200, 200, endpoint="volunteers.my_visits"),
+    row("GET", "/visits/{published_a}/roster", 302, 403, 403, 200, 200, endpoint="volunteers.roster"),
+    row("GET", "/visits/{draft_a}/roster", 302, 403, 403, 200, 200),
+    row("GET", "/visits/{draft_b}/roster", 302, 403, 403, 404, 200),
+    row("GET", "/visits/{published_a}/roster.csv", 302, 403, 403, 403, 200, endpoint="volunteers.roster_csv"),
+    row(
+        "POST",
+        "/visits/{published_a}/roster/assign",
+        302,
+        403,
+        403,
+        403,
+        422,
+        body={},
+        endpoint="volunteers.roster_assign",
+    ),
+    row("POST", "/signups/{signup}/move", 302, 403, 403, 403, 302, body={}, endpoint="volunteers.move"),
+    row("POST", "/signups/{signup}/no-show", 302, 403, 403, 403, 302, endpoint="volunteers.no_show"),
+    row("GET", "/company/", 302, 403, 200, 403, 403, endpoint="volunteers.company"),
+    row("GET", "/company/signup", 302, 403, 200, 403, 403, endpoint="volunteers.company_signup"),
+    row("POST", "/company/join-code", 302, 403, 302, 403, 403, endpoint="volunteers.rotate_code"),
+    row("GET", "/profile/data.json", 302, 200, 200, 200, 200, endpoint="volunteers.my_data"),
+    row("GET", "/profile/delete", 302, 200, 200, 200, 200, endpoint="volunteers.delete_account"),
+    row("POST", "/profile/delete", 302, 422, 422, 422, 422, body={"password": "not-my-password"}),
     # kits
     row("GET", "/kits/types", 302, 403, 403, 403, 200, endpoint="kits.kit_types"),
     row("GET", "/kits/types/new", 302, 403, 403, 403, 200, endpoint="kits.kit_type_new"),
@@ -105,6 +146,15 @@ TABLE = [
     row("PATCH", "/api/v1/visits/{published_a}", 401, 403, 403, 403, 200, body={}, endpoint="visits_api.update_visit"),
     row("POST", "/api/v1/visits/{draft_b}/publish", 401, 403, 403, 403, 200, endpoint="visits_api.publish_visit"),
     row("POST", "/api/v1/visits/{published_a}/cancel", 401, 403, 403, 403, 200, endpoint="visits_api.cancel_visit"),
+    row(
+        "POST", "/api/v1/slots/{slot_a}/signups", 401, 201, 403, 403, 403, body={}, endpoint="signups_api.create_signup"
+    ),
+    row("POST", "/api/v1/slots/{slot_draft_b}/signups", 401, 404, 403, 403, 403, body={}),
+    row("DELETE", "/api/v1/signups/{signup}", 401, 404, 404, 404, 204, endpoint="signups_api.cancel_signup"),
+    row("GET", "/api/v1/me/signups", 401, 200, 200, 200, 200, endpoint="signups_api.my_signups"),
+    row("GET", "/api/v1/visits/{published_a}/roster", 401, 403, 403, 200, 200, endpoint="signups_api.visit_roster"),
+    row("GET", "/api/v1/visits/{draft_a}/roster", 401, 404, 404, 200, 200),
+    row("GET", "/api/v1/visits/{draft_b}/roster", 401, 404, 404, 404, 200),
     row("GET", "/api/v1/kit-types", 401, 200, 200, 200, 200, endpoint="kits_api.list_kit_types"),
     row("POST", "/api/v1/kit-types", 401, 403, 403, 403, 422, body={}, endpoint="kits_api.create_kit_type"),
     row("POST", "/api/v1/volunteers", 401, 403, 403, 403, 422, body={}, endpoint="volunteers_api.create_person"),
@@ -125,13 +175,21 @@ def world(db_session, now, make_user, make_school, make_visit):
         db_session, email="new@example.org", role=Role.HOST, invited_by=people["admin"], now=now, school=school_a
     )
     db_session.commit()
+    published_a = make_visit(school=school_a, days_ahead=10)
+    draft_b = make_visit(school=school_b, days_ahead=30, status=VisitStatus.DRAFT)
+    # someone else's signup: only they, programme coordinators and their company coordinator may change it
+    signup, _ = sign_up(db_session, slot_id=published_a.slots[0].id, volunteer=make_user(Role.VOLUNTEER), now=now)
+    db_session.commit()
     ids = {
         "school_a": school_a.id,
         "school_b": school_b.id,
-        "published_a": make_visit(school=school_a, days_ahead=10).id,
+        "published_a": published_a.id,
+        "slot_a": published_a.slots[0].id,
         "draft_a": make_visit(school=school_a, days_ahead=20, status=VisitStatus.DRAFT).id,
-        "draft_b": make_visit(school=school_b, days_ahead=30, status=VisitStatus.DRAFT).id,
+        "draft_b": draft_b.id,
+        "slot_draft_b": draft_b.slots[0].id,
         "invitation": invitation.id,
+        "signup": signup.id,
     }
     return people, ids
 

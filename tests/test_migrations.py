@@ -22,9 +22,7 @@ def empty_database(request, tmp_path):
         if conftest.REQUIRE_POSTGRES:
             pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
-    from config import normalise_database_url
-
-    url = normalise_database_url(conftest.POSTGRES_URL)
+    url = conftest.postgres_url()
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))

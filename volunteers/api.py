@@ -1,18 +1,35 @@
-"""Volunteer API: accounts created by programme coordinators."""
+"""Volunteer API: accounts created by programme coordinators, signups, waitlists and rosters."""
 
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import g
+from flask import abort, current_app, g
+from flask_login import current_user
 
-from access import requires
-from accounts.api import PersonSchema
-from accounts.models import Company, Role
+from access import FULL_ROSTER, SIGNED_IN, TEAM_ROSTER, can_see_visit, requires, roster_view, viewer
+from accounts.api import CompanyRefSchema, PersonSchema
+from accounts.models import Company, Role, User
 from accounts.services import MAX_PASSWORD_LENGTH, create_user
-from api_schemas import ApiBlueprint, Text, get_or_none, id_field, text
+from api import json_error
+from api_schemas import (
+    ApiBlueprint,
+    PageArgsSchema,
+    Text,
+    UtcDateTime,
+    get_or_none,
+    id_field,
+    page_schema,
+    paginate,
+    text,
+)
+from core.db import begin_write
 from core.errors import DomainError
 from core.i18n import SPOKEN_LANGUAGES
+from events.api import SchoolRefSchema
+from events.models import RoleSlot, SlotRole, Visit, VisitStatus
 from extensions import db
+from volunteers import services
+from volunteers.models import Signup, SignupStatus
 
 blp = ApiBlueprint("volunteers_api", __name__, url_prefix="/api/v1/volunteers", description="People")
 
@@ -58,3 +75,231 @@ def create_person(args):
     )
     db.session.commit()
     return user
+
+
+# ---------------------------------------------------------------- signups
+
+signups_blp = ApiBlueprint(
+    "signups_api", __name__, url_prefix="/api/v1", description="Signups for role slots, waitlists and rosters"
+)
+
+
+class SignupRequestSchema(ma.Schema):
+    volunteer_id = id_field(
+        metadata={
+            "description": "Sign up someone else: programme coordinators anyone, company coordinators their own people"
+        }
+    )
+    override_reason = text(
+        500,
+        load_default="",
+        metadata={"description": "When signing up someone else: overrides the window, requirements and time conflicts"},
+    )
+
+
+class SignupSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.Enum(SignupStatus, by_value=True, required=True)
+    position = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Place in the slot's waitlist (1 is next); null when not waiting"},
+    )
+    slot_id = ma.fields.Integer(required=True)
+    visit_id = ma.fields.Integer(required=True)
+
+
+class VisitSummarySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Enum(VisitStatus, by_value=True, required=True)
+    starts_at = UtcDateTime(required=True)
+    ends_at = UtcDateTime(required=True)
+    meeting_point = ma.fields.String(required=True)
+    school = ma.fields.Nested(SchoolRefSchema, required=True)
+
+
+class MySignupSchema(SignupSchema):
+    role = ma.fields.Enum(SlotRole, by_value=True, required=True)
+    cancel_until = UtcDateTime(
+        required=True, metadata={"description": "Until then the volunteer may cancel; later, a coordinator can"}
+    )
+    visit = ma.fields.Nested(VisitSummarySchema, required=True)
+
+
+class MySignupsQuerySchema(PageArgsSchema):
+    when = ma.fields.String(
+        validate=ma.validate.OneOf(["upcoming", "past"]),
+        metadata={"description": "upcoming: confirmed or waiting; past: took part. Default: upcoming, then past"},
+    )
+
+
+class RosterEntrySchema(ma.Schema):
+    """One person on a roster; school hosts get only role, first_name and (for the lead instructor) phone."""
+
+    role = ma.fields.Enum(SlotRole, by_value=True, required=True)
+    first_name = ma.fields.String(required=True)
+    phone = ma.fields.String(allow_none=True)
+    signup_id = ma.fields.Integer()
+    slot_id = ma.fields.Integer()
+    status = ma.fields.Enum(SignupStatus, by_value=True)
+    position = ma.fields.Integer(allow_none=True)
+    user_id = ma.fields.Integer()
+    name = ma.fields.String()
+    email = ma.fields.String()
+    company = ma.fields.Nested(CompanyRefSchema, allow_none=True)
+    signed_up_at = UtcDateTime()
+    assigned_by_id = ma.fields.Integer(allow_none=True)
+    override_reason = ma.fields.String()
+
+
+class RosterSchema(ma.Schema):
+    visit_id = ma.fields.Integer(required=True)
+    view = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf([FULL_ROSTER, TEAM_ROSTER]),
+        metadata={"description": "full: programme coordinators; team: the school's hosts"},
+    )
+    entries = ma.fields.List(ma.fields.Nested(RosterEntrySchema), required=True)
+
+
+def _signup_body(signup: Signup, position: int | None) -> dict:
+    return {
+        "id": signup.id,
+        "status": signup.status,
+        "position": position,
+        "slot_id": signup.slot_id,
+        "visit_id": signup.visit_id,
+    }
+
+
+def _volunteer_for(actor: User, volunteer_id: int | None) -> User:
+    """Who is being signed up: the caller, or a volunteer the caller may sign up."""
+    if volunteer_id is None or volunteer_id == actor.id:
+        if Role.VOLUNTEER not in actor.roles:
+            abort(403)
+        return actor
+    if not (actor.is_admin or Role.COORDINATOR in actor.roles):
+        abort(403)
+    volunteer = get_or_none(User, volunteer_id)
+    if volunteer is None or Role.VOLUNTEER not in volunteer.roles or not services.can_sign_up_for(actor, volunteer):
+        raise DomainError("not_found", field="volunteer_id")
+    return volunteer
+
+
+@signups_blp.post("/slots/<int:slot_id>/signups")
+@requires(Role.VOLUNTEER, Role.COORDINATOR, Role.ADMIN)
+@signups_blp.arguments(SignupRequestSchema)
+@signups_blp.response(201, SignupSchema)
+@signups_blp.alt_response(200, schema=SignupSchema, description="The same signup, asked for again")
+@signups_blp.errors(401, 403, 404, 409, 422)
+def create_signup(args, slot_id: int):
+    """Sign up for a role slot: a confirmed place, or the waitlist when it is full. Asking again answers 200."""
+    begin_write(db.session)  # SQLite: queue for the write lock before reading the places left
+    actor = current_user._get_current_object()
+    volunteer = _volunteer_for(actor, args.get("volunteer_id"))
+    slot = get_or_none(RoleSlot, slot_id)
+    if slot is None or not can_see_visit(actor, slot.visit):
+        abort(404)
+    signup, created = services.sign_up(
+        db.session,
+        slot_id=slot.id,
+        volunteer=volunteer,
+        now=g.now,
+        by=actor,
+        override_reason=args["override_reason"],
+    )
+    body = _signup_body(signup, services.waitlist_position(db.session, signup))
+    db.session.commit()
+    return body, 201 if created else 200
+
+
+@signups_blp.delete("/signups/<int:signup_id>")
+@requires(SIGNED_IN)
+@signups_blp.response(204)
+@signups_blp.errors(401, 404, 409)
+def cancel_signup(signup_id: int):
+    """Cancel a signup: the volunteer until the visit's cutoff, their coordinators at any time."""
+    begin_write(db.session)
+    actor = current_user._get_current_object()
+    signup = get_or_none(Signup, signup_id)
+    if signup is None or not (signup.user_id == actor.id or services.can_sign_up_for(actor, signup.user)):
+        abort(404)
+    if signup.status in (SignupStatus.ATTENDED, SignupStatus.NO_SHOW):
+        raise DomainError("signup_not_active")
+    try:
+        services.cancel_signup(db.session, signup, by=actor, now=g.now)
+    except DomainError as error:
+        if error.code != "cancel_cutoff_passed":
+            raise
+        db.session.rollback()
+        # Tell the volunteer whom to ask, as the page does.
+        return json_error(error.code, error.message, error.status, contact=current_app.config["PROGRAMME_CONTACT"])
+    db.session.commit()
+    return None
+
+
+@signups_blp.get("/me/signups")
+@requires(SIGNED_IN)
+@signups_blp.arguments(MySignupsQuerySchema, location="query")
+@signups_blp.response(200, page_schema(MySignupSchema))
+@signups_blp.errors(401)
+def my_signups(args):
+    """The caller's coming visits (confirmed, or waiting with their position), then the ones they took part in."""
+    mine = services.my_visits(db.session, current_user, g.now)
+    when = args.get("when")
+    signups = {"upcoming": mine.upcoming, "past": mine.past}.get(when, mine.upcoming + mine.past)
+    page = paginate(signups, args)
+    page["items"] = [
+        {
+            **_signup_body(s, mine.positions.get(s.id)),
+            "role": s.slot.role,
+            "cancel_until": services.cancel_cutoff_at(s.visit),
+            "visit": s.visit,
+        }
+        for s in page["items"]
+    ]
+    return page
+
+
+@signups_blp.get("/visits/<int:visit_id>/roster")
+@requires(SIGNED_IN)
+@signups_blp.response(200, RosterSchema)
+@signups_blp.errors(401, 403, 404)
+def visit_roster(visit_id: int):
+    """Who comes to a visit: all details for programme coordinators; first names and roles for the school's hosts."""
+    user = viewer()
+    visit = get_or_none(Visit, visit_id)
+    if visit is None or not can_see_visit(user, visit):
+        abort(404)
+    view = roster_view(user, visit)
+    if view is None:
+        abort(403)
+    if view == TEAM_ROSTER:
+        entries = [
+            {"role": m.role, "first_name": m.first_name, "phone": m.phone}
+            for m in services.host_roster(db.session, visit)
+        ]
+        return {"visit_id": visit.id, "view": view, "entries": entries}
+    roster = services.visit_roster(db.session, visit)
+    entries = [
+        {
+            "role": part.slot.role,
+            "first_name": s.user.first_name,
+            "phone": s.user.phone,
+            "signup_id": s.id,
+            "slot_id": s.slot_id,
+            "status": s.status,
+            "position": roster.positions.get(s.id),
+            "user_id": s.user_id,
+            "name": s.user.name,
+            "email": s.user.email,
+            "company": s.user.company,
+            "signed_up_at": s.created_at,
+            "assigned_by_id": s.assigned_by_id,
+            "override_reason": s.override_reason,
+        }
+        for part in roster.slots
+        for s in part.signups
+    ]
+    return {"visit_id": visit.id, "view": view, "entries": entries}

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -63,3 +63,34 @@ class PeopleFilterForm(FlaskForm):
         choices=[SelectChoice("", _l("Any role"))] + [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role],
         validators=[Optional()],
     )
+
+
+class AssignForm(FlaskForm):
+    """A programme coordinator puts a volunteer into a role by hand, overriding the rules."""
+
+    person = SelectField(_l("Volunteer"), coerce=int, validators=[DataRequired()])
+    slot = SelectField(_l("Volunteer role"), coerce=int, validators=[DataRequired()])
+    reason = StringField(
+        _l("Reason for overriding the rules"), validators=[DataRequired(), Length(max=500)], filters=[strip]
+    )
+
+
+class MoveForm(FlaskForm):
+    """Move a volunteer to another role of the same visit; the per-person fields are written in the roster page."""
+
+    slot = SelectField(_l("Move to"), coerce=int, validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)], filters=[strip])
+
+
+class CompanySignupForm(FlaskForm):
+    """A company coordinator signs a colleague up for a role."""
+
+    person = SelectField(_l("Colleague"), coerce=int, validators=[DataRequired()])
+    slot = SelectField(_l("Visit and role"), coerce=int, validators=[DataRequired()])
+    reason = StringField(
+        _l("Reason, if the rules must be overridden"), validators=[Optional(), Length(max=500)], filters=[strip]
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=128)])

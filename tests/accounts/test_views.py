@@ -113,7 +113,7 @@ def test_password_change_keeps_this_session_and_ends_others(app, make_user):
 
 
 def test_password_change_shows_the_error_next_to_the_field(client, make_user, login):
-    login(make_user())
+    login(make_user(locale="en"))
     response = client.post(
         "/password",
         data={"current_password": PASSWORD, "new_password": "password123", "confirm": "password123"},
@@ -169,7 +169,7 @@ def test_admin_invites_a_host_who_then_registers(client, make_user, make_school,
 
 
 def test_invitation_for_a_host_without_a_school_is_shown_again_with_the_error(client, make_user, login, db_session):
-    login(make_user(Role.ADMIN))
+    login(make_user(Role.ADMIN, locale="en"))
     response = client.post(
         "/admin/invitations",
         data={"email": "teacher@school.cn", "role": "host", "school": 0, "company": 0},
@@ -256,3 +256,10 @@ def test_csrf_token_is_required_on_forms(app, make_user):
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_first_login_keeps_the_language_being_read_for_mail(client, make_user, db_session):
+    user = make_user()
+    assert user.locale is None
+    client.post("/login", data={"email": user.email, "password": PASSWORD}, headers={"Accept-Language": "en"})
+    assert db_session.get(User, user.id).locale == "en"

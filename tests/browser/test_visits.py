@@ -64,11 +64,11 @@ def test_admin_plans_a_visit_with_roles_and_lessons_on_a_phone(phone, make_user,
     assert "/visits/new" not in page.url
     expect(page.locator("h1")).to_have_text("Rockets on a phone")
     expect(page.locator(".flashes")).to_contain_text("has been saved")
-    roles = page.locator("main table tbody tr")
+    roles = page.locator("main .slot-card h3")
     expect(roles).to_have_count(2)
     expect(roles.nth(0)).to_contain_text("Lead instructor")
     expect(roles.nth(1)).to_contain_text("Teaching assistant")
-    expect(page.locator("main .card h3")).to_have_text(["Water rockets", "Paper planes"])
+    expect(page.locator("main .lesson-card h3")).to_have_text(["Water rockets", "Paper planes"])
 
     saved = server_state().scalar(select(Visit).where(Visit.title == "Rockets on a phone"))
     assert page.url.endswith(f"/visits/{saved.id}")

@@ -362,3 +362,18 @@ def test_new_visit_from_a_school_page_starts_with_that_school(client, login, adm
     assert f'href="/visits/new?school_id={school.id}"' in page(client.get(f"/schools/{school.id}"))
     html = page(client.get(f"/visits/new?school_id={school.id}"))
     assert f'<option selected value="{school.id}">' in html
+
+
+def test_the_cancel_cutoff_is_set_per_visit_and_kept_when_other_fields_change(
+    client, login, make_user, make_visit, db_session
+):
+    from accounts.models import Role
+
+    login(make_user(Role.ADMIN))
+    visit = make_visit()
+    page = client.get(f"/visits/{visit.id}/edit").get_data(as_text=True)
+    assert 'name="cancel_cutoff_hours"' in page and 'value="24"' in page
+    visit.cancel_cutoff_hours = 48
+    db_session.commit()
+    page = client.get(f"/visits/{visit.id}/edit", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'id="cancel_cutoff_hours"' in page and 'value="48"' in page

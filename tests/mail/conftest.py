@@ -1,0 +1,135 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what arrives, and the app pointed at it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+import cli
+from core.timeutil import utcnow
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def text(self) -> str:
+        return self.message.get_body(preferencelist=("plain",)).get_content()
+
+    @property
+    def attachments(self) -> dict[str, str]:
+        """filename -> decoded text of every attachment."""
+        return {
+            part.get_filename(): part.get_payload(decode=True).decode("utf-8")
+            for part in self.message.iter_attachments()
+        }
+
+
+class Inbox:
+    """The aiosmtpd handler: parses every message with the email package and keeps it."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self._answers: list[str] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        with self._lock:
+            if self._answers:
+                return self._answers.pop(0)
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def answer_next(self, reply: str) -> None:
+        """Answer the next DATA with `reply` (such as a 451) instead of accepting it."""
+        with self._lock:
+            self._answers.append(reply)
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if address in r.rcpt_tos]
+
+
+class SMTPServer:
+    def __init__(self) -> None:
+        self.inbox = Inbox()
+        self.host = "127.0.0.1"
+        self.port = _free_port()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.inbox, hostname=self.host, port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        """Stop listening: connections are refused until start() again."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def inbox(app, smtp_server) -> Inbox:
+    """What the SMTP server received, with the app sending through it."""
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
+    return smtp_server.inbox
+
+
+class Clock:
+    """The time the CLI commands see; the real time unless a test moves it."""
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.at or utcnow()
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(cli, "utcnow", clock)
+    return clock
+
+
+@pytest.fixture
+def flask_command(app, runner, db_session):
+    """Run `flask <args>` as cron would: its own app context and database session."""
+
+    def invoke(*args: str) -> str:
+        db_session.commit()
+        with app.app_context():
+            result = runner.invoke(args=list(args))
+        db_session.expire_all()
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    return invoke
