@@ -244,6 +244,9 @@ def sign_up(
         raise DomainError("already_signed_up")
     if not volunteer.active:
         raise DomainError("not_found")
+    # One person's signups queue on their account row (PostgreSQL; SQLite's write lock already
+    # serialises), so two overlapping visits asked for at once cannot both pass the conflict check.
+    session.execute(select(User.id).where(User.id == volunteer.id).with_for_update())
     if not override:
         if not signup_window_open(visit, now):
             raise DomainError("signup_closed")

@@ -324,3 +324,25 @@ def test_several_server_processes_racing_for_the_last_places_confirm_exactly_cap
         time.sleep(0.05)
     assert len(posts) == FEWER_ROUNDS * THREADS and {status for *_, status in posts} == {"201"}
     assert len({pid for pid, *_ in posts}) > 1, "every request went to one process"
+
+
+def test_one_person_asking_for_two_overlapping_visits_at_once_gets_only_one(
+    server, db_session, now, make_visit, make_school, volunteers, no_errors_logged
+):
+    ((person, headers),) = volunteers(1)
+    for round_ in range(FEWER_ROUNDS):
+        first = make_visit(days_ahead=40 + round_)
+        second = make_visit(school=make_school(), days_ahead=40 + round_)
+
+        results = race([server.sign_up(first.slots[0].id, headers), server.sign_up(second.slots[0].id, headers)] * 5)
+
+        assert all(isinstance(r, tuple) for r in results), results
+        assert {status for status, _ in results} <= {200, 201, 409}
+        assert [body.get("error", {}).get("code") for status, body in results if status == 409] == [
+            "time_conflict"
+        ] * sum(1 for status, _ in results if status == 409)
+        fresh(db_session)
+        mine = db_session.scalars(
+            select(Signup).where(Signup.user_id == person.id, Signup.visit_id.in_([first.id, second.id]))
+        ).all()
+        assert len(mine) == 1, f"round {round_}: {[(s.visit_id, s.status) for s in mine]}"
