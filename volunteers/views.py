@@ -326,26 +326,33 @@ def roster_assign(visit_id: int):
     form = _assign_form(visit)
     if form.validate_on_submit():
         person = db.session.get(User, form.person.data)
-        try:
-            signup, created = services.sign_up(
-                db.session,
-                slot_id=form.slot.data,
-                volunteer=person,
-                now=g.now,
-                by=current_user,
-                override_reason=form.reason.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            message = _signed_up_message(
-                signup, services.waitlist_position(db.session, signup), created, name=person.name
-            )
-            db.session.commit()
-            flash(message, "success")
+        if _sign_up_someone(form, person):
             return redirect(url_for("volunteers.roster", visit_id=visit_id))
     return _roster_page(visit, form, 422)
+
+
+def _sign_up_someone(form, person: User) -> bool:
+    """Sign `person` up as the current coordinator from a form with `slot` and `reason`; commit and flash.
+
+    False when a rule refused it; the form then carries the error next to its field.
+    """
+    try:
+        signup, created = services.sign_up(
+            db.session,
+            slot_id=form.slot.data,
+            volunteer=person,
+            now=g.now,
+            by=current_user,
+            override_reason=form.reason.data or "",
+        )
+    except DomainError as error:
+        db.session.rollback()
+        show_domain_error(form, error)
+        return False
+    message = _signed_up_message(signup, services.waitlist_position(db.session, signup), created, name=person.name)
+    db.session.commit()
+    flash(message, "success")
+    return True
 
 
 @bp.post("/signups/<int:signup_id>/move")
@@ -437,27 +444,8 @@ def company_signup():
     form.slot.choices = [SelectChoice(0, "—")] + [
         SelectChoice(s.id, _slot_label(s)) for s in services.upcoming_slots(db.session, g.now)
     ]
-    if form.validate_on_submit():
-        person = colleagues[form.person.data]
-        try:
-            signup, created = services.sign_up(
-                db.session,
-                slot_id=form.slot.data,
-                volunteer=person,
-                now=g.now,
-                by=current_user,
-                override_reason=form.reason.data or "",
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            message = _signed_up_message(
-                signup, services.waitlist_position(db.session, signup), created, name=person.name
-            )
-            db.session.commit()
-            flash(message, "success")
-            return redirect(url_for("volunteers.company"))
+    if form.validate_on_submit() and _sign_up_someone(form, colleagues[form.person.data]):
+        return redirect(url_for("volunteers.company"))
     return render_template("volunteers/company_signup.html", form=form, company=company), 422 if form.errors else 200
 
 
