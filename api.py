@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app, jsonify, request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from core.errors import CODES, DomainError
+from core.http import API_PREFIX, bearer_token, is_api_request, json_error
 from extensions import csrf
-
-PREFIX = "/api/v1"
 
 #: HTTP status -> error code for errors raised by Flask, Werkzeug and webargs rather than by rules
 HTTP_CODES = {
@@ -58,25 +57,6 @@ class SciVisitApi(Api):
 
 
 api = SciVisitApi()
-
-
-def is_api_request() -> bool:
-    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
-
-
-def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return None
-
-
-def json_error(code: str, message: str, status: int, **extra):
-    body = {"code": code, "message": message, **extra}
-    response = jsonify({"error": body})
-    response.status_code = status
-    return response
 
 
 def domain_error_response(error: DomainError):
@@ -130,7 +110,7 @@ def init_api(app, blueprints) -> None:
     app.config.setdefault("API_TITLE", "SciVisit API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
-    app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
+    app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("API_SPEC_OPTIONS", {"security": [{"bearerAuth": []}, {"cookieAuth": []}]})
     api.init_app(

@@ -17,7 +17,9 @@ import api as api_plumbing
 from config import from_environment
 from core.db import configure_sqlite
 from core.errors import DomainError
+from core.http import is_api_request, json_error
 from core.i18n import LOCALES, current_locale_code, html_lang, select_locale
+from core.web import take_write_lock
 from extensions import babel, csrf, db, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent
@@ -73,11 +75,15 @@ def _register_blueprints(app: Flask) -> None:
     from kits.views import bp as kits_bp
     from volunteers.api import blp as volunteers_api
     from volunteers.api import signups_blp as signups_api
+    from volunteers.signups import connect_receivers
     from volunteers.views import bp as volunteers_bp
 
     for blueprint in (accounts_bp, volunteers_bp, events_bp, kits_bp):
         app.register_blueprint(blueprint)
     api_plumbing.init_api(app, [accounts_api, schools_blp, visits_blp, kits_api, volunteers_api, signups_api])
+    # Visit changes reach signups through events' signals; connected here, not as a side effect of an import.
+    connect_receivers()
+    app.before_request(take_write_lock)
 
 
 def _error_page(status: int, title: str, message: str):
@@ -100,9 +106,9 @@ def _register_error_handlers(app: Flask) -> None:
     def handle_http_error(error: HTTPException):
         if isinstance(error, CSRFError):
             error.code = 400
-        if api_plumbing.is_api_request():
+        if is_api_request():
             if isinstance(error, CSRFError):
-                return api_plumbing.json_error("csrf_failed", str(DomainError("csrf_failed").message), 400)
+                return json_error("csrf_failed", str(DomainError("csrf_failed").message), 400)
             return api_plumbing.http_error_response(error)
         status = error.code or 500
         title, message = ERROR_PAGES.get(status, ERROR_PAGES[500] if status >= 500 else ERROR_PAGES[400])
@@ -116,7 +122,7 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         db.session.rollback()
-        if api_plumbing.is_api_request():
+        if is_api_request():
             return api_plumbing.domain_error_response(error)
         return _error_page(error.status, error.message, error.message)
 
@@ -145,9 +151,9 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.before_request
     def remember_now():
-        from core.timeutil import utcnow
+        from core import timeutil
 
-        g.now = utcnow()
+        g.now = timeutil.now()
 
     @app.after_request
     def security_headers(response):

@@ -1,4 +1,4 @@
-"""Flask CLI commands: create-user, seed-demo, send-mail."""
+"""Flask CLI commands: create-user, seed-demo, send-mail, send-reminders."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from accounts.models import Company, Role
 from accounts.services import create_user, set_roles
+from core import timeutil
 from core.errors import DomainError
-from core.timeutil import utcnow
 from extensions import db
 
 
@@ -41,7 +41,7 @@ def create_user_command(email, name, roles, company, password):
     """Create an account, for example the first admin."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    now = utcnow()
+    now = timeutil.now()
     company_row = None
     if company:
         from accounts.services import create_company
@@ -72,7 +72,7 @@ def seed_demo_command():
     """Load the bilingual demo data when the database is empty (safe to run again)."""
     from demo import seed_demo
 
-    created = seed_demo(db.session, utcnow())
+    created = seed_demo(db.session, timeutil.now())
     db.session.commit()
     if created:
         click.echo("Demo data loaded. Logins (password for all: " + created["password"] + "):")
@@ -96,7 +96,7 @@ def send_mail_command(loop, interval):
 
     transport = transport_for(current_app.config["MAIL_BACKEND"])
     while True:
-        sent, failed = deliver_due(db.session, utcnow(), transport)
+        sent, failed = deliver_due(db.session, timeutil.now(), transport)
         if sent or failed or not loop:
             click.echo(f"sent {sent}, failed {failed}")
         if not loop:
@@ -108,8 +108,8 @@ def send_mail_command(loop, interval):
 @with_appcontext
 def send_reminders_command():
     """Queue reminders for confirmed volunteers (REMINDER_HOURS before each visit), each exactly once."""
-    from volunteers.services import send_reminders
+    from volunteers.notices import send_reminders
 
-    queued = send_reminders(db.session, utcnow())
+    queued = send_reminders(db.session, timeutil.now())
     db.session.commit()
     click.echo(f"queued {queued} reminder(s)")

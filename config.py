@@ -86,4 +86,7 @@ def from_environment(instance_path: Path) -> dict:
         "REMINDER_HOURS": [int(h) for h in env.get("REMINDER_HOURS", "48,3").split(",") if h.strip()],
         #: werkzeug's method string; tests use a fast one, everything else the scrypt default
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
+        #: the app's clock (`core.timeutil.now`): None is the wall clock; the tests set a callable
+        #: returning an aware UTC datetime, so requests, commands and row timestamps share their time
+        "CLOCK": None,
     }

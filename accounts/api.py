@@ -6,32 +6,15 @@ import marshmallow as ma
 from flask import abort, g, request
 from flask_login import current_user
 
-from access import SIGNED_IN, requires
 from accounts import services
-from accounts.models import Role, TrainingStatus
-from accounts.views import account_limits, login_limits
-from api import bearer_token
-from api_schemas import ApiBlueprint, SortedList, Text
+from accounts.access import SIGNED_IN, requires
+from accounts.schemas import PersonSchema
+from accounts.sessions import account_limits, login_limits
+from api_schemas import ApiBlueprint, Text
+from core.http import bearer_token
 from extensions import db, limiter
 
 blp = ApiBlueprint("accounts_api", __name__, url_prefix="/api/v1", description="Tokens and the signed-in person")
-
-
-class CompanyRefSchema(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
-
-
-class PersonSchema(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    email = ma.fields.String(required=True)
-    name = ma.fields.String(required=True)
-    phone = ma.fields.String(required=True, allow_none=True)
-    roles = SortedList(ma.fields.Enum(Role, by_value=True), required=True)
-    company = ma.fields.Nested(CompanyRefSchema, required=True, allow_none=True)
-    languages = ma.fields.List(ma.fields.String(), required=True)
-    training_status = ma.fields.Enum(TrainingStatus, by_value=True, required=True)
-    locale = ma.fields.String(required=True, allow_none=True)
 
 
 class TokenRequestSchema(ma.Schema):

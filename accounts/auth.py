@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
 from accounts.services import user_for_api_token
-from api import bearer_token, is_api_request, json_error
+from core.http import bearer_token, is_api_request, json_error
 from extensions import db, login_manager
 
 

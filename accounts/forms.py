@@ -3,10 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from accounts.models import ROLE_LABELS, Role
+from accounts.models import Role
 from core.forms import strip
 
 
@@ -40,7 +39,7 @@ class InvitationForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip])
     role = SelectField(
         _l("Role"),
-        choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in (Role.HOST, Role.COORDINATOR, Role.ADMIN)],
+        choices=Role.choices((Role.HOST, Role.COORDINATOR, Role.ADMIN)),
         validators=[DataRequired()],
     )
     company = SelectField(_l("Company (for a company coordinator)"), coerce=int, validators=[Optional()])

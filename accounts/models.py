@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import secrets
 from datetime import datetime
 
@@ -11,45 +10,24 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import timeutil
 from core.db import str_enum
-from core.timeutil import UTCDateTime, utcnow
+from core.enums import LabelledEnum
+from core.timeutil import UTCDateTime
 from extensions import db
 
 
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    HOST = "host"
-    VOLUNTEER = "volunteer"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
+class Role(LabelledEnum):
+    ADMIN = "admin", _l("Programme coordinator")
+    COORDINATOR = "coordinator", _l("Company coordinator")
+    HOST = "host", _l("School host")
+    VOLUNTEER = "volunteer", _l("Volunteer")
 
 
-ROLE_LABELS = {
-    Role.ADMIN: _l("Programme coordinator"),
-    Role.COORDINATOR: _l("Company coordinator"),
-    Role.HOST: _l("School host"),
-    Role.VOLUNTEER: _l("Volunteer"),
-}
-
-
-class TrainingStatus(enum.StrEnum):
-    NONE = "none"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-
-    @property
-    def label(self) -> str:
-        return str(TRAINING_LABELS[self])
-
-
-TRAINING_LABELS = {
-    TrainingStatus.NONE: _l("Not started"),
-    TrainingStatus.IN_PROGRESS: _l("In progress"),
-    TrainingStatus.COMPLETED: _l("Completed"),
-}
+class TrainingStatus(LabelledEnum):
+    NONE = "none", _l("Not started")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    COMPLETED = "completed", _l("Completed")
 
 
 class Company(db.Model):
@@ -59,7 +37,7 @@ class Company(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     #: what volunteers type to register as this company's staff; rotating it revokes the old one
     join_code: Mapped[str] = mapped_column(String(20), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
 
     members: Mapped[list[User]] = relationship(back_populates="company")
 
@@ -84,7 +62,7 @@ class User(UserMixin, db.Model):
     #: part of the session id: changing it logs out every session of this account
     session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
 
     company: Mapped[Company | None] = relationship(back_populates="members")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -138,7 +116,7 @@ class Invitation(db.Model):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -156,7 +134,7 @@ class PasswordReset(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -170,7 +148,7 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()

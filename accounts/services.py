@@ -39,7 +39,10 @@ def normalise_email(email: str) -> str:
 
 
 def check_password_strength(password: str, *, context: Iterable[str] = ()) -> None:
-    """Refuse short passwords and ones a guesser tries first (zxcvbn's frequency lists)."""
+    """Refuse short passwords and ones a guesser tries first (zxcvbn's frequency lists).
+
+    Raises: password_too_short, password_too_common.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError("password_too_short", field="password")
     if zxcvbn(password[:MAX_PASSWORD_LENGTH], user_inputs=[c for c in context if c])["score"] < 2:
@@ -63,7 +66,10 @@ def create_user(
     languages: list[str] | None = None,
     locale: str | None = None,
 ) -> User:
-    """Create an account after checking the email is free and the password is strong enough."""
+    """Create an account after checking the email is free and the password is strong enough.
+
+    Raises: email_taken, company_required, password_too_short, password_too_common.
+    """
     email = normalise_email(email)
     roles = set(roles) or {Role.VOLUNTEER}
     if find_user_by_email(session, email) is not None:
@@ -95,7 +101,10 @@ def set_roles(user: User, roles: Iterable[Role]) -> None:
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
-    """The active account with this email and password, or invalid_credentials (never which part)."""
+    """The active account with this email and password, or invalid_credentials (never which part).
+
+    Raises: invalid_credentials.
+    """
     user = find_user_by_email(session, email)
     if user is None or not user.active:
         check_password_hash(_dummy_hash(), password)
@@ -112,7 +121,10 @@ def _set_password(user: User, password: str) -> None:
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change a password after checking the current one; other sessions are logged out."""
+    """Change a password after checking the current one; other sessions are logged out.
+
+    Raises: wrong_password, password_too_short, password_too_common.
+    """
     if not check_password_hash(user.password_hash, current):
         raise DomainError("wrong_password", field="current_password")
     try:
@@ -152,11 +164,18 @@ def _usable_reset(session: Session, raw: str, now: datetime) -> PasswordReset:
 
 
 def check_reset_token(session: Session, raw: str, now: datetime) -> None:
+    """Whether a reset link can still be used.
+
+    Raises: invalid_token.
+    """
     _usable_reset(session, raw, now)
 
 
 def reset_password(session: Session, raw: str, new_password: str, now: datetime) -> User:
-    """Use a reset link once: set the new password and end every existing session."""
+    """Use a reset link once: set the new password and end every existing session.
+
+    Raises: invalid_token, password_too_short, password_too_common.
+    """
     reset = _usable_reset(session, raw, now)
     try:
         _set_password(reset.user, new_password)
@@ -169,6 +188,10 @@ def reset_password(session: Session, raw: str, new_password: str, now: datetime)
 
 
 def create_company(session: Session, name: str, now: datetime) -> Company:
+    """Add a partner company with a fresh join code.
+
+    Raises: name_taken.
+    """
     name = name.strip()
     if session.scalar(select(func.count()).select_from(Company).where(Company.name == name)):
         raise DomainError("name_taken", field="name")
@@ -179,6 +202,10 @@ def create_company(session: Session, name: str, now: datetime) -> Company:
 
 
 def company_for_join_code(session: Session, code: str) -> Company:
+    """The company whose join code this is.
+
+    Raises: invalid_join_code.
+    """
     company = session.scalar(select(Company).where(Company.join_code == code.strip().upper()))
     if company is None:
         raise DomainError("invalid_join_code", field="join_code")
@@ -195,7 +222,10 @@ def invite(
     company: Company | None = None,
     school=None,
 ) -> tuple[Invitation, str]:
-    """Create a single-use, expiring invitation and mail its link; returns it and the raw token."""
+    """Create a single-use, expiring invitation and mail its link; returns it and the raw token.
+
+    Raises: email_taken, company_required, school_required.
+    """
     if role == Role.COORDINATOR and company is None:
         raise DomainError("company_required", field="company")
     if role == Role.HOST and school is None:
@@ -231,6 +261,10 @@ def invite(
 
 
 def usable_invitation(session: Session, raw: str, now: datetime) -> Invitation:
+    """The invitation behind a link, while it is unused, unrevoked and unexpired.
+
+    Raises: invalid_token.
+    """
     invitation = session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(raw)))
     if invitation is None or not invitation.is_usable(now):
         raise DomainError("invalid_token")
@@ -240,7 +274,10 @@ def usable_invitation(session: Session, raw: str, now: datetime) -> Invitation:
 def accept_invitation(
     session: Session, raw: str, *, name: str, password: str, now: datetime, phone: str | None = None, locale=None
 ) -> User:
-    """Turn an invitation into an account with the invited role; the link then stops working."""
+    """Turn an invitation into an account with the invited role; the link then stops working.
+
+    Raises: invalid_token, password_too_short, password_too_common.
+    """
     invitation = usable_invitation(session, raw, now)
     user = create_user(
         session,
@@ -302,6 +339,9 @@ def rotate_join_code(session: Session, company: Company, now: datetime) -> str:
 
 
 def confirm_password(user: User, password: str) -> None:
-    """Ask for the password again before something that cannot be undone."""
+    """Ask for the password again before something that cannot be undone.
+
+    Raises: wrong_password.
+    """
     if not check_password_hash(user.password_hash, password):
         raise DomainError("wrong_password", field="password")

@@ -1,10 +1,17 @@
-"""Time: stored as UTC, shown in a school's time zone, `now` passed into services."""
+"""Time: stored as UTC, shown in a school's time zone, `now` passed into services.
+
+Two clocks: `utcnow()` is the wall clock; `now()` is the app's clock, which every request
+(`g.now`), CLI command, the mail thread and the models' timestamp defaults read. It is the
+wall clock unless the app's config names another in `CLOCK` (a callable returning an aware
+datetime), which is how the tests fix and move time.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flask import current_app, has_app_context
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -26,7 +33,17 @@ COMMON_TIMEZONES = [
 
 
 def utcnow() -> datetime:
+    """The wall clock, aware UTC. Code that serves the app reads `now()` instead."""
     return datetime.now(UTC)
+
+
+def now() -> datetime:
+    """The app's clock, aware UTC: the app's `CLOCK` setting when there is one, else the wall clock."""
+    if has_app_context():
+        clock = current_app.config.get("CLOCK")
+        if clock is not None:
+            return ensure_aware(clock())
+    return utcnow()
 
 
 def is_valid_timezone(name: str) -> bool:

@@ -7,7 +7,7 @@ from flask import abort, g
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from access import SIGNED_IN, can_see_school, can_see_visit, requires, viewer
+from accounts.access import SIGNED_IN, requires, viewer
 from accounts.models import Role, User
 from api_schemas import (
     OPTIONAL_AUTH,
@@ -25,7 +25,9 @@ from api_schemas import (
 )
 from core.errors import DomainError
 from events import services
+from events.access import can_see_school, can_see_visit
 from events.models import School, SlotRole, Visit, VisitStatus
+from events.schemas import SchoolRefSchema
 from events.services import LessonData, SatelliteData, SlotData, VisitData, VisitFilter
 from extensions import db
 
@@ -140,21 +142,14 @@ def update_school(args, school_id: int):
     archived = args.pop("archived", None)
     services.update_school(db.session, school, args, hosts=hosts)
     if archived is True:
-        services.archive_school(school, g.now)
+        services.archive_school(db.session, school, now=g.now)
     elif archived is False:
-        services.restore_school(school)
+        services.restore_school(db.session, school)
     db.session.commit()
     return school
 
 
 # ---------------------------------------------------------------- visits
-
-
-class SchoolRefSchema(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
-    timezone = ma.fields.String(required=True)
-    region = ma.fields.String(required=True)
 
 
 class SlotSchema(ma.Schema):
@@ -293,8 +288,7 @@ class VisitQuerySchema(PageArgsSchema):
 
 def _visit_or_404(visit_id: int) -> Visit:
     visit = get_or_none(Visit, visit_id)
-    user = viewer()
-    if visit is None or not can_see_visit(user, visit) or (user is None and visit.status != VisitStatus.PUBLISHED):
+    if visit is None or not can_see_visit(viewer(), visit):
         abort(404)
     return visit
 

@@ -1,4 +1,16 @@
-"""Event forms: shape only; the rules for schools and visits live in events.services."""
+"""Event forms: shape only; the rules for schools and visits live in events.services.
+
+The visit form also converts between itself and the services' input (`VisitForm.data_of`,
+`VisitForm.as_visit_data`): fields are copied by the names of the services' dataclasses, with
+times shown as wall-clock times at the school.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import MISSING, dataclass, fields
+from datetime import date
+from typing import ClassVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,10 +34,12 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from wtforms.widgets import HiddenInput
 
 from accounts.models import User
+from core.errors import DomainError, all_problems
 from core.forms import MultiCheckboxField, strip
 from core.i18n import SPOKEN_LANGUAGES
-from core.timeutil import COMMON_TIMEZONES, DEFAULT_TZ
-from events.models import SLOT_ROLE_LABELS, VISIT_STATUS_LABELS, School, SlotRole, VisitStatus
+from core.timeutil import COMMON_TIMEZONES, DEFAULT_TZ, in_zone, local_to_utc, naive_local_to_utc
+from events.models import School, SlotRole, Visit, VisitStatus
+from events.services import SCHOOL_FIELDS, LessonData, SatelliteData, SlotData, VisitData, visit_data
 from kits.models import KitType
 
 #: what <input type="time"> sends: minutes, or seconds when a browser adds them
@@ -39,6 +53,11 @@ def optional_int(value):
     if value is None or value == "":
         return None
     return int(value)
+
+
+def optional_str(value):
+    """Coerce a select's value: the empty option means None."""
+    return value or None
 
 
 def school_choices(schools: list[School], empty_label, *, show_zone: bool = False) -> list[SelectChoice]:
@@ -61,11 +80,66 @@ def _has_input(field) -> bool:
     return bool(field.raw_data and str(field.raw_data[0]).strip())
 
 
-class RowForm(Form):
-    """One row of a repeating part of the visit form. Blank new rows and removed rows are skipped."""
+@dataclass(frozen=True)
+class WallClock:
+    """The form's times are wall-clock times at the school (on the visit's `day`); the services' are UTC."""
 
+    tz: str
+    day: date | None = None
+
+    def to_service(self, field, default=MISSING):
+        """A field's value as service input; a blank takes the dataclass field's `default`."""
+        value = field.data
+        if isinstance(field, TimeField):
+            return local_to_utc(self.day, value, self.tz) if value else None
+        if isinstance(field, DateTimeLocalField):
+            return naive_local_to_utc(value, self.tz) if value else None
+        return default if value is None and default is not MISSING else value
+
+    def to_form(self, field_class: type, value):
+        """A service value as a field of `field_class` shows it."""
+        if value is None or not issubclass(field_class, (TimeField, DateTimeLocalField)):
+            return value
+        local = in_zone(value, self.tz).replace(tzinfo=None)
+        return local.time() if issubclass(field_class, TimeField) else local
+
+
+def _service_values(form, data_class: type, clock: WallClock) -> dict:
+    """The form's fields named like the dataclass's fields (its row lists aside), as service input."""
+    return {
+        f.name: clock.to_service(form[f.name], f.default)
+        for f in fields(data_class)
+        if f.name in form and not isinstance(form[f.name], FieldList)
+    }
+
+
+def _form_values(form_class: type, item, clock: WallClock) -> dict:
+    """A dataclass item's fields that the form has (its row lists aside), as form data."""
+    values = {}
+    for f in fields(item):
+        unbound = getattr(form_class, f.name, None)
+        if unbound is not None and unbound.field_class is not FieldList:
+            values[f.name] = clock.to_form(unbound.field_class, getattr(item, f.name))
+    return values
+
+
+class RowForm(Form):
+    """One row of a repeating part of the visit form. Blank new rows and removed rows are skipped.
+
+    The page shows a row's fields in the order they are declared here.
+    """
+
+    #: the services' input for one row; its fields and the form's fields share their names
+    data_class: ClassVar[type]
     #: fields a kept row must fill in
     required: tuple[str, ...] = ()
+
+    @classmethod
+    def data_of(cls, item, clock: WallClock) -> dict:
+        return _form_values(cls, item, clock)
+
+    def as_data(self, clock: WallClock):
+        return self.data_class(**_service_values(self, self.data_class, clock))
 
     def is_blank(self) -> bool:
         raise NotImplementedError
@@ -86,16 +160,23 @@ class RowForm(Form):
 
 
 class SlotForm(RowForm):
+    data_class = SlotData
+
     id = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    role = SelectField(_l("Volunteer role"), choices=[SelectChoice(r.value, SLOT_ROLE_LABELS[r]) for r in SlotRole])
+    role = SelectField(
+        _l("Volunteer role"),
+        coerce=SlotRole,
+        choices=SlotRole.choices(),
+    )
     capacity = IntegerField(_l("Places"), validators=[Optional(), NumberRange(max=500)])
-    requires_training = BooleanField(_l("Training required"))
     required_language = SelectField(
         _l("Language required"),
+        coerce=optional_str,
         choices=[SelectChoice("", _l("Any language"))]
         + [SelectChoice(code, label) for code, label in SPOKEN_LANGUAGES.items()],
         default="",
     )
+    requires_training = BooleanField(_l("Training required"))
     remove = BooleanField(_l("Remove this role"))
 
     required = ("capacity",)
@@ -105,6 +186,8 @@ class SlotForm(RowForm):
 
 
 class LessonForm(RowForm):
+    data_class = LessonData
+
     id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     title = StringField(_l("Lesson title"), validators=[Length(max=200)], filters=[strip])
     grade = IntegerField(_l("Grade"), validators=[Optional(), NumberRange(min=1, max=12)])
@@ -123,6 +206,8 @@ class LessonForm(RowForm):
 
 
 class SatelliteForm(RowForm):
+    data_class = SatelliteData
+
     id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     school_id = SelectField(_l("School watching remotely"), coerce=optional_int, choices=[])
     students_expected = IntegerField(_l("Students expected"), default=0, validators=[Optional(), NumberRange(min=0)])
@@ -137,7 +222,7 @@ class SatelliteForm(RowForm):
 class VisitForm(FlaskForm):
     """A visit with its roles, lessons and satellite schools, on one page that needs no JavaScript.
 
-    Times are wall-clock times at the chosen school; the view converts them to UTC.
+    Times are wall-clock times at the chosen school; `as_visit_data` turns them into UTC.
     """
 
     school_id = SelectField(
@@ -170,8 +255,67 @@ class VisitForm(FlaskForm):
     lessons = FieldList(FormField(LessonForm), min_entries=1)
     satellites = FieldList(FormField(SatelliteForm))
 
+    #: each repeating part of the form -> the form of one of its rows
+    ROWS: ClassVar[dict[str, type[RowForm]]] = {"slots": SlotForm, "lessons": LessonForm, "satellites": SatelliteForm}
     #: the name of each add-row button (a submit button without JavaScript) -> the list it grows
     ADD_BUTTONS = {"add_slot": "slots", "add_lesson": "lessons", "add_satellite": "satellites"}
+
+    @classmethod
+    def data_of(cls, visit: Visit) -> dict:
+        """A saved visit as the form shows it: wall-clock times at the school."""
+        data = visit_data(visit)
+        clock = WallClock(visit.school.timezone)
+        values = _form_values(cls, data, clock)
+        values["date"] = in_zone(visit.starts_at, clock.tz).date()
+        for name, row_form in cls.ROWS.items():
+            values[name] = [row_form.data_of(item, clock) for item in getattr(data, name)]
+        return values
+
+    def add_requested_row(self, formdata) -> bool:
+        """Whether an add-row button was pressed; if so its list grows, keeping what was typed."""
+        grow = next((rows for button, rows in self.ADD_BUTTONS.items() if button in formdata), None)
+        if grow is not None:
+            self[grow].append_entry()
+        return grow is not None
+
+    def set_choices(self, *, schools: list[School], kit_types: list[KitType]) -> None:
+        """Offer `schools` as the host and the satellite schools, and `kit_types` for each lesson."""
+        self.school_id.choices = school_choices(schools, _("Choose a school"), show_zone=True)
+        kits = kit_type_choices(kit_types)
+        satellites = school_choices(schools, _("Choose a school"))
+        for row in self.lessons:
+            row.form.kit_type_id.choices = kits
+        for row in self.satellites:
+            row.form.school_id.choices = satellites
+
+    def as_visit_data(self, tz: str) -> tuple[VisitData, dict[str, list[int]]]:
+        """The validated form as service input (`tz`: the school's zone), and the form row behind each item.
+
+        Removed and blank rows are left out, so the services number rows differently from the
+        form: `positions[list][i]` is the form row of the service's item i (see `on_form_rows`).
+        """
+        clock = WallClock(tz, self.date.data)
+        positions: dict[str, list[int]] = {name: [] for name in self.ROWS}
+        lists: dict[str, list] = {name: [] for name in self.ROWS}
+        for name in self.ROWS:
+            for index, entry in enumerate(self[name]):
+                if not entry.form.is_skipped():
+                    positions[name].append(index)
+                    lists[name].append(entry.form.as_data(clock))
+        return VisitData(**_service_values(self, VisitData, clock), **lists), positions
+
+
+_ROW_FIELD = re.compile(r"^(slots|lessons|satellites)-(\d+)-(.+)$")
+
+
+def on_form_rows(error: DomainError, positions: dict[str, list[int]]) -> DomainError:
+    """Renumber the rows a service's error names (`lessons-0-title`) as the form's rows."""
+    for problem in all_problems(error):
+        match = _ROW_FIELD.match(problem.field or "")
+        if match:
+            name, index, rest = match.groups()
+            problem.field = f"{name}-{positions[name][int(index)]}-{rest}"
+    return error
 
 
 class VisitFilterForm(FlaskForm):
@@ -195,9 +339,7 @@ class VisitFilterForm(FlaskForm):
         self.school_id.choices = school_choices(schools, _("Any school"))
         self.province.choices = [SelectChoice("", _("Any region"))] + [SelectChoice(p, p) for p in provinces]
         statuses = [s for s in VisitStatus if see_drafts or s != VisitStatus.DRAFT]
-        self.status.choices = [SelectChoice("", _("Any status"))] + [
-            SelectChoice(s.value, VISIT_STATUS_LABELS[s]) for s in statuses
-        ]
+        self.status.choices = [SelectChoice("", _("Any status")), *VisitStatus.choices(statuses)]
 
 
 class SchoolFilterForm(FlaskForm):
@@ -220,6 +362,22 @@ class SchoolForm(FlaskForm):
     travel_notes = TextAreaField(_l("How to get there"), validators=[Length(max=5000)])
     connectivity_notes = TextAreaField(_l("Mobile signal and Wi-Fi"), validators=[Length(max=5000)])
     hosts = MultiCheckboxField(_l("Hosts"), coerce=int, choices=[])
+
+    @classmethod
+    def data_of(cls, school: School) -> dict:
+        """A saved school as the form shows it."""
+        data = {name: getattr(school, name) for name in SCHOOL_FIELDS}
+        data["hosts"] = [host.id for host in school.hosts]
+        return data
+
+    def values(self) -> dict:
+        """The school's fields as service input."""
+        return {name: self[name].data or "" for name in SCHOOL_FIELDS}
+
+    def chosen_hosts(self, candidates: list[User]) -> list[User]:
+        """The people ticked as hosts, out of the `candidates` offered."""
+        by_id = {person.id: person for person in candidates}
+        return [by_id[person_id] for person_id in self.hosts.data or []]
 
     def set_host_choices(self, people: list[User]) -> None:
         self.hosts.choices = [SelectChoice(str(p.id), f"{p.name} ({p.email})") for p in people]

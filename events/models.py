@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import timeutil
 from core.db import str_enum
-from core.timeutil import DEFAULT_TZ, UTCDateTime, utcnow
+from core.enums import LabelledEnum
+from core.timeutil import DEFAULT_TZ, UTCDateTime
 from extensions import db
 
 school_host = Table(
@@ -36,7 +37,7 @@ class School(db.Model):
     travel_notes: Mapped[str] = mapped_column(Text, default="")
     #: mobile signal and Wi-Fi at the school, so volunteers know what will work offline
     connectivity_notes: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     hosts = relationship("User", secondary=school_host, lazy="selectin", order_by="User.name")
@@ -50,48 +51,21 @@ class School(db.Model):
         return self.archived_at is not None
 
 
-class VisitStatus(enum.StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return str(VISIT_STATUS_LABELS[self])
+class VisitStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    PUBLISHED = "published", _l("Published")
+    COMPLETED = "completed", _l("Completed")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
-VISIT_STATUS_LABELS = {
-    VisitStatus.DRAFT: _l("Draft"),
-    VisitStatus.PUBLISHED: _l("Published"),
-    VisitStatus.COMPLETED: _l("Completed"),
-    VisitStatus.CANCELLED: _l("Cancelled"),
-}
-
-
-class SlotRole(enum.StrEnum):
-    LEAD_INSTRUCTOR = "lead_instructor"
-    ASSISTANT = "assistant"
-    PHOTOGRAPHER = "photographer"
-    DRIVER = "driver"
-    LIVESTREAM_TECHNICIAN = "livestream_technician"
-    FIRST_AIDER = "first_aider"
-    INTERPRETER = "interpreter"
-
-    @property
-    def label(self) -> str:
-        return str(SLOT_ROLE_LABELS[self])
-
-
-SLOT_ROLE_LABELS = {
-    SlotRole.LEAD_INSTRUCTOR: _l("Lead instructor"),
-    SlotRole.ASSISTANT: _l("Teaching assistant"),
-    SlotRole.PHOTOGRAPHER: _l("Photographer"),
-    SlotRole.DRIVER: _l("Driver"),
-    SlotRole.LIVESTREAM_TECHNICIAN: _l("Livestream technician"),
-    SlotRole.FIRST_AIDER: _l("First aider"),
-    SlotRole.INTERPRETER: _l("Interpreter"),
-}
+class SlotRole(LabelledEnum):
+    LEAD_INSTRUCTOR = "lead_instructor", _l("Lead instructor")
+    ASSISTANT = "assistant", _l("Teaching assistant")
+    PHOTOGRAPHER = "photographer", _l("Photographer")
+    DRIVER = "driver", _l("Driver")
+    LIVESTREAM_TECHNICIAN = "livestream_technician", _l("Livestream technician")
+    FIRST_AIDER = "first_aider", _l("First aider")
+    INTERPRETER = "interpreter", _l("Interpreter")
 
 
 class Visit(db.Model):
@@ -120,8 +94,8 @@ class Visit(db.Model):
     revision: Mapped[int] = mapped_column(default=0)
     #: volunteers may cancel themselves until this many hours before the start
     cancel_cutoff_hours: Mapped[int] = mapped_column(default=24)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from access import visible_visits
 from accounts.models import Role, User, UserRole
 from accounts.services import set_roles
 from core.errors import DomainError, Problems
 from core.i18n import SPOKEN_LANGUAGES
 from core.timeutil import in_zone, is_valid_timezone
 from events import signals
-from events.models import Lesson, RoleSlot, SatelliteSchool, School, SlotRole, Visit, VisitStatus, school_host
+from events.access import can_plan, visible_schools, visible_visits
+from events.models import Lesson, RoleSlot, SatelliteSchool, School, SlotRole, Visit, VisitStatus
 from kits.models import KitType
 
 # ---------------------------------------------------------------- schools
@@ -39,7 +39,10 @@ def _check_school(values: dict) -> None:
 
 
 def create_school(session: Session, values: dict, *, hosts: list[User] = (), now: datetime) -> School:
-    """Create a school from the given fields (see SCHOOL_FIELDS)."""
+    """Create a school from the given fields (see SCHOOL_FIELDS).
+
+    Raises: invalid_timezone.
+    """
     _check_school(values)
     school = School(**{k: v for k, v in values.items() if k in SCHOOL_FIELDS}, created_at=now)
     school.hosts = [_as_host(h) for h in hosts]
@@ -49,7 +52,10 @@ def create_school(session: Session, values: dict, *, hosts: list[User] = (), now
 
 
 def update_school(session: Session, school: School, values: dict, *, hosts: list[User] | None = None) -> School:
-    """Change a school's fields; `hosts`, when given, replaces the host list."""
+    """Change a school's fields; `hosts`, when given, replaces the host list.
+
+    Raises: invalid_timezone.
+    """
     _check_school(values)
     for key, value in values.items():
         if key in SCHOOL_FIELDS:
@@ -67,28 +73,46 @@ def _as_host(user: User) -> User:
     return user
 
 
-def archive_school(school: School, now: datetime) -> None:
+def archive_school(session: Session, school: School, *, now: datetime) -> School:
+    """Stop offering a school for new visits; its visits stay as they are. Raises no domain error."""
     school.archived_at = school.archived_at or now
+    session.flush()
+    return school
 
 
-def restore_school(school: School) -> None:
+def restore_school(session: Session, school: School) -> School:
+    """Offer an archived school for new visits again. Raises no domain error."""
     school.archived_at = None
+    session.flush()
+    return school
 
 
 # ---------------------------------------------------------------- visits
+#
+# The dataclasses below are the one definition of a visit's input: the services copy them
+# onto rows field by field, and the form and the API build them from fields of the same names.
+# A new lesson field goes into the model, LessonData, the form's row and the API schema.
 
 
 @dataclass
 class SlotData:
+    """A role slot: how many volunteers of a role, and what they need."""
+
     role: SlotRole
     capacity: int
     requires_training: bool = False
     required_language: str | None = None
     id: int | None = None  #: an existing slot to update; None creates one
 
+    def __post_init__(self) -> None:
+        # "Any language" arrives as an empty choice from the form.
+        self.required_language = self.required_language or None
+
 
 @dataclass
 class LessonData:
+    """A lesson at the host school, in UTC."""
+
     title: str
     grade: int
     starts_at: datetime
@@ -102,6 +126,8 @@ class LessonData:
 
 @dataclass
 class SatelliteData:
+    """A school watching the visit's livestream."""
+
     school_id: int
     students_expected: int = 0
     id: int | None = None
@@ -109,6 +135,8 @@ class SatelliteData:
 
 @dataclass
 class VisitData:
+    """A visit with its child lists; times in UTC."""
+
     school_id: int
     title: str
     starts_at: datetime
@@ -125,50 +153,83 @@ class VisitData:
 
 
 def _check_visit(session: Session, data: VisitData, visit: Visit | None) -> School:
-    """Every rule a visit must meet, reported together with the field at fault."""
-    problems = Problems()
+    """Every rule a visit must meet, reported together with the field at fault.
+
+    Raises: not_found, school_archived, end_before_start, visit_not_single_day,
+    signup_window_invalid, validation_error, school_busy, duplicate_role, capacity_too_small,
+    slot_has_signups, capacity_below_taken, lesson_outside_visit, unknown_kit_type,
+    satellite_is_host, duplicate_satellite.
+    """
     school = session.get(School, data.school_id)
     if school is None:
         raise DomainError("not_found", field="school_id")
+    problems = Problems()
+    _check_school_and_times(session, problems, school, data, visit)
+    _check_slots(problems, data.slots, visit)
+    _check_lessons(session, problems, data, visit)
+    _check_satellites(session, problems, data)
+    problems.raise_if_any()
+    return school
+
+
+def _check_school_and_times(
+    session: Session, problems: Problems, school: School, data: VisitData, visit: Visit | None
+) -> None:
+    """An open school (a visit may stay at one archived since), one day there, a sound window, no clash."""
     if school.is_archived and (visit is None or visit.school_id != school.id):
         problems.add("school_archived", "school_id")
     if data.ends_at <= data.starts_at:
         problems.add("end_before_start", "ends_at")
     elif in_zone(data.starts_at, school.timezone).date() != in_zone(data.ends_at, school.timezone).date():
         problems.add("visit_not_single_day", "ends_at")
-    opens, closes = data.signup_opens_at, data.signup_closes_at or data.starts_at
-    if (opens is not None and opens >= closes) or closes > data.ends_at:
-        problems.add("signup_window_invalid", "signup_closes_at" if data.signup_closes_at else "signup_opens_at")
+    _check_signup_window(problems, data)
     if not 0 <= data.cancel_cutoff_hours <= 24 * 30:
         problems.add("validation_error", "cancel_cutoff_hours")
     if data.ends_at > data.starts_at and _overlapping_visit(session, school.id, data, visit) is not None:
         problems.add("school_busy", "starts_at")
 
-    existing_slots = {slot.id: slot for slot in visit.slots} if visit else {}
+
+def _check_signup_window(problems: Problems, data: VisitData) -> None:
+    """Signup opens before it closes, and closes (by default at the start) before the visit ends."""
+    opens, closes = data.signup_opens_at, data.signup_closes_at or data.starts_at
+    if (opens is not None and opens >= closes) or closes > data.ends_at:
+        problems.add("signup_window_invalid", "signup_closes_at" if data.signup_closes_at else "signup_opens_at")
+
+
+def _check_slots(problems: Problems, slots: list[SlotData], visit: Visit | None) -> None:
+    """One slot per role, each with room for its signups; a slot with signups is not dropped."""
+    existing = {slot.id: slot for slot in visit.slots} if visit else {}
     seen_roles: set[SlotRole] = set()
-    for i, slot in enumerate(data.slots):
+    for i, slot in enumerate(slots):
         if slot.role in seen_roles:
             problems.add("duplicate_role", f"slots-{i}-role")
         seen_roles.add(slot.role)
-        if slot.capacity < 1:
-            problems.add("capacity_too_small", f"slots-{i}-capacity")
-        current = existing_slots.get(slot.id)
-        if slot.id is not None and current is None:
-            problems.add("not_found", f"slots-{i}-role")
-        elif current is not None and (current.taken or current.waitlisted) and slot.role != current.role:
-            problems.add("slot_has_signups", f"slots-{i}-role")
-        elif current is not None and slot.capacity < current.taken:
-            problems.add("capacity_below_taken", f"slots-{i}-capacity")
-        if slot.required_language and slot.required_language not in SPOKEN_LANGUAGES:
-            problems.add("validation_error", f"slots-{i}-required_language")
-    kept = {slot.id for slot in data.slots if slot.id is not None}
-    for slot in existing_slots.values():
+        _check_slot(problems, f"slots-{i}-", slot, existing.get(slot.id))
+    kept = {slot.id for slot in slots if slot.id is not None}
+    for slot in existing.values():
         if slot.id not in kept and (slot.taken > 0 or slot.waitlisted > 0):
             problems.add("slot_has_signups", "slots")
 
-    existing_lessons = {lesson.id for lesson in visit.lessons} if visit else set()
+
+def _check_slot(problems: Problems, prefix: str, slot: SlotData, current: RoleSlot | None) -> None:
+    """One slot against the row it updates (`current`, None for a new slot)."""
+    if slot.capacity < 1:
+        problems.add("capacity_too_small", prefix + "capacity")
+    if slot.id is not None and current is None:
+        problems.add("not_found", prefix + "role")
+    elif current is not None and (current.taken or current.waitlisted) and slot.role != current.role:
+        problems.add("slot_has_signups", prefix + "role")
+    elif current is not None and slot.capacity < current.taken:
+        problems.add("capacity_below_taken", prefix + "capacity")
+    if slot.required_language and slot.required_language not in SPOKEN_LANGUAGES:
+        problems.add("validation_error", prefix + "required_language")
+
+
+def _check_lessons(session: Session, problems: Problems, data: VisitData, visit: Visit | None) -> None:
+    """Each lesson within the visit's times, with a known kit type."""
+    existing = {lesson.id for lesson in visit.lessons} if visit else set()
     for i, lesson in enumerate(data.lessons):
-        if lesson.id is not None and lesson.id not in existing_lessons:
+        if lesson.id is not None and lesson.id not in existing:
             problems.add("not_found", f"lessons-{i}-title")
         if lesson.ends_at <= lesson.starts_at:
             problems.add("end_before_start", f"lessons-{i}-ends_at")
@@ -177,17 +238,18 @@ def _check_visit(session: Session, data: VisitData, visit: Visit | None) -> Scho
         if lesson.kit_type_id is not None and session.get(KitType, lesson.kit_type_id) is None:
             problems.add("unknown_kit_type", f"lessons-{i}-kit_type_id")
 
-    seen_satellites: set[int] = set()
+
+def _check_satellites(session: Session, problems: Problems, data: VisitData) -> None:
+    """Satellite schools exist, each once, and none is the host school."""
+    seen: set[int] = set()
     for i, satellite in enumerate(data.satellites):
         if satellite.school_id == data.school_id:
             problems.add("satellite_is_host", f"satellites-{i}-school_id")
-        elif satellite.school_id in seen_satellites:
+        elif satellite.school_id in seen:
             problems.add("duplicate_satellite", f"satellites-{i}-school_id")
         elif session.get(School, satellite.school_id) is None:
             problems.add("not_found", f"satellites-{i}-school_id")
-        seen_satellites.add(satellite.school_id)
-    problems.raise_if_any()
-    return school
+        seen.add(satellite.school_id)
 
 
 def _overlapping_visit(session: Session, school_id: int, data: VisitData, visit: Visit | None) -> Visit | None:
@@ -202,91 +264,66 @@ def _overlapping_visit(session: Session, school_id: int, data: VisitData, visit:
     return session.scalars(query.limit(1)).first()
 
 
-def _sync(session: Session, visit: Visit, attr: str, wanted: list, build, update, same_key) -> None:
+#: each child list of a visit: its row class, and the unique key that a kept row never changes
+_CHILDREN: dict[str, tuple[type, str | None]] = {
+    "slots": (RoleSlot, "role"),
+    "lessons": (Lesson, None),
+    "satellites": (SatelliteSchool, "school_id"),
+}
+
+
+def _copy(row, item) -> None:
+    """Set each of the dataclass item's fields on the row (but its id, and the child lists)."""
+    for f in fields(item):
+        if f.name != "id" and f.name not in _CHILDREN:
+            setattr(row, f.name, getattr(item, f.name))
+
+
+def _as_data(data_class: type, row):
+    """A row as its input dataclass: the one definition of which fields are copied."""
+    return data_class(**{f.name: getattr(row, f.name) for f in fields(data_class)})
+
+
+def _sync(session: Session, visit: Visit, attr: str, wanted: list) -> None:
     """Children after an edit: update rows whose id is given, create new ones, drop the rest.
 
     A row whose unique key (a slot's role, a satellite's school) changes is replaced rather
     than updated, and dropped rows are deleted before new rows are inserted, so that two
     rows swapping keys never collide on the unique constraint midway.
     """
+    model, key = _CHILDREN[attr]
     by_id = {row.id: row for row in getattr(visit, attr)}
     kept, fresh = [], []
     for item in wanted:
         row = by_id.get(item.id) if item.id is not None else None
-        if row is not None and same_key(row, item):
-            update(row, item)
-            kept.append(row)
+        if row is None or (key is not None and getattr(row, key) != getattr(item, key)):
+            row = model()
+            fresh.append(row)
         else:
-            fresh.append(build(item))
+            kept.append(row)
+        _copy(row, item)
     setattr(visit, attr, kept)
     session.flush()
     setattr(visit, attr, kept + fresh)
 
 
 def _apply(session: Session, visit: Visit, data: VisitData, now: datetime) -> None:
-    visit.school_id = data.school_id
+    _copy(visit, data)
     visit.title = data.title.strip()
-    visit.starts_at = data.starts_at
-    visit.ends_at = data.ends_at
-    visit.signup_opens_at = data.signup_opens_at
-    visit.signup_closes_at = data.signup_closes_at
-    visit.meeting_point = data.meeting_point
-    visit.livestream_url = data.livestream_url
-    visit.notes = data.notes
-    visit.cancel_cutoff_hours = data.cancel_cutoff_hours
     visit.updated_at = now
-
-    def update_slot(row: RoleSlot, item: SlotData) -> None:
-        row.role, row.capacity = item.role, item.capacity
-        row.requires_training, row.required_language = item.requires_training, item.required_language or None
-
-    def build_slot(item: SlotData) -> RoleSlot:
-        row = RoleSlot(taken=0)
-        update_slot(row, item)
-        return row
-
-    def update_lesson(row: Lesson, item: LessonData) -> None:
-        for name in (
-            "title",
-            "grade",
-            "starts_at",
-            "ends_at",
-            "students_expected",
-            "kit_type_id",
-            "classroom",
-            "spare_kits",
-        ):
-            setattr(row, name, getattr(item, name))
-
-    def build_lesson(item: LessonData) -> Lesson:
-        row = Lesson()
-        update_lesson(row, item)
-        return row
-
-    def update_satellite(row: SatelliteSchool, item: SatelliteData) -> None:
-        row.school_id, row.students_expected = item.school_id, item.students_expected
-
-    def build_satellite(item: SatelliteData) -> SatelliteSchool:
-        row = SatelliteSchool()
-        update_satellite(row, item)
-        return row
-
-    _sync(session, visit, "slots", data.slots, build_slot, update_slot, lambda row, item: row.role == item.role)
-    _sync(session, visit, "lessons", data.lessons, build_lesson, update_lesson, lambda row, item: True)
-    _sync(
-        session,
-        visit,
-        "satellites",
-        data.satellites,
-        build_satellite,
-        update_satellite,
-        lambda row, item: row.school_id == item.school_id,
-    )
+    for attr in _CHILDREN:
+        _sync(session, visit, attr, getattr(data, attr))
     session.flush()
 
 
 def create_visit(session: Session, data: VisitData, *, now: datetime) -> Visit:
-    """Create a draft visit with its role slots, lessons and satellite schools."""
+    """Create a draft visit with its role slots, lessons and satellite schools.
+
+    Raises: the codes of `_check_visit` (not_found, school_archived, end_before_start,
+    visit_not_single_day, signup_window_invalid, validation_error, school_busy, duplicate_role,
+    capacity_too_small, lesson_outside_visit, unknown_kit_type, satellite_is_host,
+    duplicate_satellite).
+    """
     _check_visit(session, data, None)
     visit = Visit(status=VisitStatus.DRAFT, created_at=now)
     session.add(visit)
@@ -295,7 +332,13 @@ def create_visit(session: Session, data: VisitData, *, now: datetime) -> Visit:
 
 
 def update_visit(session: Session, visit: Visit, data: VisitData, *, now: datetime) -> Visit:
-    """Edit a draft or published visit; slots and lessons not listed are removed."""
+    """Edit a draft or published visit; slots and lessons not listed are removed.
+
+    Raises: visit_locked, and the codes of `_check_visit` (not_found, school_archived,
+    end_before_start, visit_not_single_day, signup_window_invalid, validation_error, school_busy,
+    duplicate_role, capacity_too_small, slot_has_signups, capacity_below_taken,
+    lesson_outside_visit, unknown_kit_type, satellite_is_host, duplicate_satellite).
+    """
     if visit.status in (VisitStatus.CANCELLED, VisitStatus.COMPLETED):
         raise DomainError("visit_locked")
     _check_visit(session, data, visit)
@@ -319,45 +362,12 @@ NOTIFIED_FIELDS = ("starts_at", "ends_at", "school_id", "meeting_point")
 
 def visit_data(visit: Visit) -> VisitData:
     """A visit as input data, so a partial change can be applied on top of it."""
+    values = {f.name: getattr(visit, f.name) for f in fields(VisitData) if f.name not in _CHILDREN}
     return VisitData(
-        school_id=visit.school_id,
-        title=visit.title,
-        starts_at=visit.starts_at,
-        ends_at=visit.ends_at,
-        signup_opens_at=visit.signup_opens_at,
-        signup_closes_at=visit.signup_closes_at,
-        meeting_point=visit.meeting_point,
-        livestream_url=visit.livestream_url,
-        notes=visit.notes,
-        cancel_cutoff_hours=visit.cancel_cutoff_hours,
-        slots=[
-            SlotData(
-                id=s.id,
-                role=s.role,
-                capacity=s.capacity,
-                requires_training=s.requires_training,
-                required_language=s.required_language,
-            )
-            for s in visit.slots
-        ],
-        lessons=[
-            LessonData(
-                id=lesson.id,
-                title=lesson.title,
-                grade=lesson.grade,
-                starts_at=lesson.starts_at,
-                ends_at=lesson.ends_at,
-                students_expected=lesson.students_expected,
-                kit_type_id=lesson.kit_type_id,
-                classroom=lesson.classroom,
-                spare_kits=lesson.spare_kits,
-            )
-            for lesson in visit.lessons
-        ],
-        satellites=[
-            SatelliteData(id=s.id, school_id=s.school_id, students_expected=s.students_expected)
-            for s in visit.satellites
-        ],
+        **values,
+        slots=[_as_data(SlotData, slot) for slot in visit.slots],
+        lessons=[_as_data(LessonData, lesson) for lesson in visit.lessons],
+        satellites=[_as_data(SatelliteData, satellite) for satellite in visit.satellites],
     )
 
 
@@ -376,7 +386,10 @@ def _move(visit: Visit, target: VisitStatus) -> None:
 
 
 def publish_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
-    """Make a draft visible to volunteers; signup opens now unless a time was set."""
+    """Make a draft visible to volunteers; signup opens now unless a time was set.
+
+    Raises: invalid_status_transition.
+    """
     _move(visit, VisitStatus.PUBLISHED)
     visit.published_at = now
     if visit.signup_opens_at is None:
@@ -387,7 +400,10 @@ def publish_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
 
 
 def cancel_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
-    """Cancel a draft or published visit; it stays visible, marked cancelled."""
+    """Cancel a draft or published visit; it stays visible, marked cancelled.
+
+    Raises: invalid_status_transition.
+    """
     _move(visit, VisitStatus.CANCELLED)
     visit.cancelled_at = now
     visit.updated_at = now
@@ -410,7 +426,10 @@ def is_final(visit: Visit) -> bool:
 
 
 def complete_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
-    """Mark a published visit as done once it has ended."""
+    """Mark a published visit as done once it has ended.
+
+    Raises: visit_not_over, invalid_status_transition.
+    """
     if visit.status == VisitStatus.PUBLISHED and now < visit.ends_at:
         raise DomainError("visit_not_over")
     _move(visit, VisitStatus.COMPLETED)
@@ -481,11 +500,9 @@ def count_visits(session: Session) -> int:
 
 
 def list_schools(user: User, *, include_archived: bool = False) -> Select:
-    """The schools a person may see: every school for admins, the schools they host for hosts."""
-    query = select(School).order_by(School.province, School.name, School.id)
-    if not user.is_admin:
-        return query.where(School.id.in_(select(school_host.c.school_id).where(school_host.c.user_id == user.id)))
-    if not include_archived:
+    """The schools a person may see; archived ones are left out of a coordinator's list unless asked for."""
+    query = visible_schools(user).order_by(School.province, School.name, School.id)
+    if can_plan(user) and not include_archived:
         query = query.where(School.archived_at.is_(None))
     return query
 

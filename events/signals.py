@@ -1,6 +1,6 @@
 """What events tell the rest of the app, inside the transaction that made the change.
 
-Receivers (volunteers.services) write their rows and outbox messages in the same
+Receivers (volunteers.signups, connected by create_app) write their rows and outbox messages in the same
 transaction, so a visit change and the mail that reports it commit together.
 """
 

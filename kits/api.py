@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import g
 
-from access import SIGNED_IN, requires
+from accounts.access import SIGNED_IN, requires
 from accounts.models import Role
 from api_schemas import ApiBlueprint, PageArgsSchema, integer, page_schema, paginate, text, url_field
 from extensions import db

@@ -22,3 +22,15 @@ class KitTypeForm(FlaskForm):
         _l("Warn when fewer than this many are available"), default=0, validators=[Optional(), NumberRange(min=0)]
     )
     lesson_plan_url = URLField(_l("Lesson plan link"), validators=[Optional(), URL(), Length(max=500)], filters=[strip])
+
+    def values(self) -> dict:
+        """The kit type as the service takes it: the value in fen, empty fields as their defaults."""
+        return {
+            "name": self.name.data,
+            "description": self.description.data or "",
+            "students_per_kit": self.students_per_kit.data,
+            "consumable": self.consumable.data,
+            "unit_value_fen": int((self.unit_value.data or 0) * 100),
+            "low_stock_threshold": self.low_stock_threshold.data or 0,
+            "lesson_plan_url": self.lesson_plan_url.data or "",
+        }

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.timeutil import UTCDateTime, utcnow
+from core import timeutil
+from core.timeutil import UTCDateTime
 from extensions import db
 
 
@@ -30,4 +31,4 @@ class KitType(db.Model):
     #: below this many available kits the type is reported as low on stock
     low_stock_threshold: Mapped[int] = mapped_column(default=0)
     lesson_plan_url: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)

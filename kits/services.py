@@ -22,7 +22,10 @@ KIT_TYPE_FIELDS = (
 
 
 def create_kit_type(session: Session, values: dict, *, now: datetime) -> KitType:
-    """Add a kit type; names are unique."""
+    """Add a kit type; names are unique.
+
+    Raises: name_taken, validation_error (students_per_kit).
+    """
     name = values["name"].strip()
     if session.scalar(select(func.count()).select_from(KitType).where(KitType.name == name)):
         raise DomainError("name_taken", field="name")

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import timeutil
 from core.db import str_enum
-from core.timeutil import UTCDateTime, utcnow
+from core.timeutil import UTCDateTime
 from extensions import db
 
 
@@ -31,8 +32,8 @@ class OutboxMessage(db.Model):
     #: [{"filename", "content_type", "content"}], text content only (calendar files)
     attachments: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -6,7 +6,7 @@ import threading
 
 from flask import Flask
 
-from core.timeutil import utcnow
+from core import timeutil
 from extensions import db
 from mail.services import deliver_due, transport_for
 
@@ -22,7 +22,7 @@ def start_mail_thread(app: Flask) -> threading.Thread:
         while not stop.wait(INTERVAL_SECONDS):
             with app.app_context():
                 try:
-                    deliver_due(db.session, utcnow(), transport)
+                    deliver_due(db.session, timeutil.now(), transport)
                 except Exception:  # keep the loop alive; the next round retries
                     app.logger.exception("mail delivery round failed")
                 finally:

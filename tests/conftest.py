@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from accounts.models import Role
 from accounts.services import create_company, create_user
 from app import create_app
-from core.timeutil import local_to_utc, utcnow
+from core.timeutil import DEFAULT_TZ, ensure_aware, in_zone, local_to_utc
 from events.models import SlotRole, VisitStatus
 from events.services import LessonData, SlotData, VisitData, create_school, create_visit, publish_visit
 from extensions import db
@@ -25,12 +25,42 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 _pg_schema_ready = False
 
+#: The instant every test starts at: Tuesday 12 May 2026, 17:30 UTC, which is already 01:30 on
+#: Wednesday 13 May at a school in China. Chosen so that the UTC date and the school's date
+#: differ (a helper that takes "today" in UTC, or in the machine's zone, puts a visit on the
+#: wrong day and its test fails at once instead of at some hours of the day), and so that no
+#: zone the tests use changes its clocks for months either way (China keeps none; Europe and
+#: the Americas are on summer time from March to October). A weekday in term time.
+START = datetime(2026, 5, 12, 17, 30, tzinfo=UTC)
+
+
+class Clock:
+    """The app's clock in tests (its `CLOCK` setting): stands still at `now` until a test moves it.
+
+    Requests (`g.now`), CLI commands, the mail thread and row timestamps all read it, so a test
+    moves time for all of them at once with `clock.advance(hours=2)` or `clock.set(when)`.
+    """
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = ensure_aware(start)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, when: datetime) -> datetime:
+        self.now = ensure_aware(when)
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward (or back, with negative values) by `timedelta(**delta)`."""
+        return self.set(self.now + timedelta(**delta))
+
 
 def _flag(name: str) -> bool:
     return os.environ.get(name) == "1"
 
 
-def test_config(database_url: str, tmp_path) -> dict:
+def test_config(database_url: str, tmp_path, clock: Clock | None = None) -> dict:
     return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -43,6 +73,8 @@ def test_config(database_url: str, tmp_path) -> dict:
         "SERVER_NAME": None,
         # scrypt costs ~0.3 s a hash; the rules under test do not depend on the cost
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # never the wall clock: an app made without the `clock` fixture stands still at START
+        "CLOCK": clock if clock is not None else Clock(),
     }
 
 
@@ -104,6 +136,9 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         db.session.commit()
+        # Read the whole body and close it inside the request's context, as a server does: a file
+        # response nobody reads would otherwise stay open (a ResourceWarning, an error in this suite).
+        kwargs.setdefault("buffered", True)
         try:
             with self.application.app_context():
                 return super().open(*args, **kwargs)
@@ -112,13 +147,13 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(request, database_url, tmp_path, monkeypatch):
-    """The app on a fresh database; `@pytest.mark.app_config(KEY=value)` overrides settings."""
+def app(request, database_url, tmp_path, monkeypatch, clock):
+    """The app on a fresh database, on the test's clock; `@pytest.mark.app_config(KEY=value)` overrides settings."""
     monkeypatch.setenv("SCIVISIT_INSTANCE", str(tmp_path / "instance"))
     overrides = {}
     for marker in request.node.iter_markers("app_config"):
         overrides = {**marker.kwargs, **overrides}
-    application = create_app({**test_config(database_url, tmp_path), **overrides})
+    application = create_app({**test_config(database_url, tmp_path, clock), **overrides})
     application.test_client_class = IsolatedClient
     with application.app_context():
         if database_url.startswith("sqlite"):
@@ -144,8 +179,15 @@ def db_session(app):
 
 
 @pytest.fixture
-def now():
-    return utcnow()
+def clock() -> Clock:
+    """The clock the app reads, starting at START; move it, never sleep."""
+    return Clock(START)
+
+
+@pytest.fixture
+def now(clock) -> datetime:
+    """The instant the test starts at (the clock's start; it stays put when the clock moves)."""
+    return clock.now
 
 
 # ---------------------------------------------------------------- factories
@@ -221,10 +263,14 @@ def make_kit_type(db_session):
     return make
 
 
-def school_day(days_ahead: int = 14, at: time = time(9, 0), tz: str = "Asia/Shanghai") -> datetime:
-    """A wall-clock time at a school `days_ahead` days from today, as UTC."""
-    day = (utcnow() + timedelta(days=days_ahead)).astimezone(UTC).date()
-    return local_to_utc(day, at, tz)
+def school_date(days_ahead: int = 14, tz: str = DEFAULT_TZ):
+    """The date at a school in zone `tz`, `days_ahead` days after the test's start (START, the `now` fixture)."""
+    return in_zone(START, tz).date() + timedelta(days=days_ahead)
+
+
+def school_day(days_ahead: int = 14, at: time = time(9, 0), tz: str = DEFAULT_TZ) -> datetime:
+    """A wall-clock time at a school `days_ahead` days from the test's today there, as UTC."""
+    return local_to_utc(school_date(days_ahead, tz), at, tz)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from accounts.models import Role
 from accounts.services import invite
 from events.models import VisitStatus
-from volunteers.services import sign_up
+from volunteers.signups import sign_up
 
 ROLES = ("anon", "volunteer", "coordinator", "host", "admin")
 
@@ -27,6 +27,7 @@ def row(method, path, anon, volunteer, coordinator, host, admin, body=None, endp
 
 
 # Paths use {school_a} (hosted by the host), {school_b} (not), {published_a}, {draft_a}, {draft_b}, {invitation},
+# {published_b} (a published visit to school_b), {cancelled_a} (a cancelled visit to school_a),
 # {slot_a} and {slot_draft_b} (role slots of published_a and draft_b), {signup} (another volunteer's, in slot_a).
 TABLE = [
     # public and plumbing
@@ -44,7 +45,7 @@ TABLE = [
     row("GET", "/password/forgot", 200, 200, 200, 200, 200, endpoint="accounts.forgot_password"),
     row("GET", "/password/reset/not-a-token", 410, 410, 410, 410, 410, endpoint="accounts.reset_password"),
     row("GET", "/invitation/not-a-token", 410, 410, 410, 410, 410, endpoint="accounts.accept_invitation"),
-    row("GET", "/admin/invitations", 302, 403, 403, 403, 200, endpoint="accounts.invitations"),
+    row("GET", "/admin/invitations", 302, 403, 403, 403, 200, endpoint="volunteers.invitations"),
     row(
         "POST",
         "/admin/invitations/{invitation}/revoke",
@@ -53,7 +54,7 @@ TABLE = [
         403,
         403,
         302,
-        endpoint="accounts.revoke_invitation",
+        endpoint="volunteers.revoke_invitation",
     ),
     # volunteers
     row("GET", "/register", 200, 200, 200, 200, 200, endpoint="volunteers.register"),
@@ -75,11 +76,14 @@ TABLE = [
     row("POST", "/visits/{published_a}/slots/{slot_a}/signup", 302, 302, 403, 403, 403),
     row("GET", "/visits/{draft_b}/slots/{slot_draft_b}/signup", 302, 404, 403, 403, 403),
     row("GET", "/visits/{published_a}/slots/{slot_draft_b}/signup", 302, 404, 403, 403, 403),
-    row("POST", "/signups/{signup}/cancel", 302, 403, 403, 403, 302, endpoint="volunteers.cancel"),
+    # someone else's signup is "not found" on both faces, so its existence is not revealed
+    row("POST", "/signups/{signup}/cancel", 302, 404, 404, 404, 302, endpoint="volunteers.cancel"),
     row("GET", "/my/visits", 302, 200, 200, 200, 200, endpoint="volunteers.my_visits"),
     row("GET", "/visits/{published_a}/roster", 302, 403, 403, 200, 200, endpoint="volunteers.roster"),
     row("GET", "/visits/{draft_a}/roster", 302, 403, 403, 200, 200),
     row("GET", "/visits/{draft_b}/roster", 302, 403, 403, 404, 200),
+    # another school's host: "not yours" is 404 on both faces
+    row("GET", "/visits/{published_b}/roster", 302, 403, 403, 404, 200),
     row("GET", "/visits/{published_a}/roster.csv", 302, 403, 403, 403, 200, endpoint="volunteers.roster_csv"),
     row(
         "POST",
@@ -116,6 +120,8 @@ TABLE = [
     row("GET", "/visits/{published_a}", 200, 200, 200, 200, 200, endpoint="events.visit"),
     row("GET", "/visits/{draft_a}", 404, 404, 404, 200, 200),
     row("GET", "/visits/{draft_b}", 404, 404, 404, 404, 200),
+    # a cancelled visit stays visible, shown as cancelled, on both faces
+    row("GET", "/visits/{cancelled_a}", 200, 200, 200, 200, 200),
     row("GET", "/visits/new", 302, 403, 403, 403, 200, endpoint="events.visit_new"),
     row("GET", "/visits/{published_a}/edit", 302, 403, 403, 403, 200, endpoint="events.visit_edit"),
     row(
@@ -143,18 +149,20 @@ TABLE = [
     row("GET", "/api/v1/visits/{published_a}", 200, 200, 200, 200, 200, endpoint="visits_api.get_visit"),
     row("GET", "/api/v1/visits/{draft_a}", 404, 404, 404, 200, 200),
     row("GET", "/api/v1/visits/{draft_b}", 404, 404, 404, 404, 200),
+    row("GET", "/api/v1/visits/{cancelled_a}", 200, 200, 200, 200, 200),
     row("PATCH", "/api/v1/visits/{published_a}", 401, 403, 403, 403, 200, body={}, endpoint="visits_api.update_visit"),
     row("POST", "/api/v1/visits/{draft_b}/publish", 401, 403, 403, 403, 200, endpoint="visits_api.publish_visit"),
     row("POST", "/api/v1/visits/{published_a}/cancel", 401, 403, 403, 403, 200, endpoint="visits_api.cancel_visit"),
     row(
         "POST", "/api/v1/slots/{slot_a}/signups", 401, 201, 403, 403, 403, body={}, endpoint="signups_api.create_signup"
     ),
-    row("POST", "/api/v1/slots/{slot_draft_b}/signups", 401, 404, 403, 403, 403, body={}),
+    row("POST", "/api/v1/slots/{slot_draft_b}/signups", 401, 404, 404, 403, 403, body={}),
     row("DELETE", "/api/v1/signups/{signup}", 401, 404, 404, 404, 204, endpoint="signups_api.cancel_signup"),
     row("GET", "/api/v1/me/signups", 401, 200, 200, 200, 200, endpoint="signups_api.my_signups"),
     row("GET", "/api/v1/visits/{published_a}/roster", 401, 403, 403, 200, 200, endpoint="signups_api.visit_roster"),
-    row("GET", "/api/v1/visits/{draft_a}/roster", 401, 404, 404, 200, 200),
-    row("GET", "/api/v1/visits/{draft_b}/roster", 401, 404, 404, 404, 200),
+    row("GET", "/api/v1/visits/{draft_a}/roster", 401, 403, 403, 200, 200),
+    row("GET", "/api/v1/visits/{draft_b}/roster", 401, 403, 403, 404, 200),
+    row("GET", "/api/v1/visits/{published_b}/roster", 401, 403, 403, 404, 200),
     row("GET", "/api/v1/kit-types", 401, 200, 200, 200, 200, endpoint="kits_api.list_kit_types"),
     row("POST", "/api/v1/kit-types", 401, 403, 403, 403, 422, body={}, endpoint="kits_api.create_kit_type"),
     row("POST", "/api/v1/volunteers", 401, 403, 403, 403, 422, body={}, endpoint="volunteers_api.create_person"),
@@ -188,6 +196,8 @@ def world(db_session, now, make_user, make_school, make_visit):
         "draft_a": make_visit(school=school_a, days_ahead=20, status=VisitStatus.DRAFT).id,
         "draft_b": draft_b.id,
         "slot_draft_b": draft_b.slots[0].id,
+        "published_b": make_visit(school=school_b, days_ahead=12).id,
+        "cancelled_a": make_visit(school=school_a, days_ahead=40, status=VisitStatus.CANCELLED).id,
         "invitation": invitation.id,
         "signup": signup.id,
     }

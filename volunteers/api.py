@@ -6,11 +6,10 @@ import marshmallow as ma
 from flask import abort, current_app, g
 from flask_login import current_user
 
-from access import FULL_ROSTER, SIGNED_IN, TEAM_ROSTER, can_see_visit, requires, roster_view, viewer
-from accounts.api import CompanyRefSchema, PersonSchema
+from accounts.access import SIGNED_IN, requires, viewer
 from accounts.models import Company, Role, User
+from accounts.schemas import CompanyRefSchema, PersonSchema
 from accounts.services import MAX_PASSWORD_LENGTH, create_user
-from api import json_error
 from api_schemas import (
     ApiBlueprint,
     PageArgsSchema,
@@ -22,14 +21,17 @@ from api_schemas import (
     paginate,
     text,
 )
-from core.db import begin_write
 from core.errors import DomainError
+from core.http import json_error
 from core.i18n import SPOKEN_LANGUAGES
-from events.api import SchoolRefSchema
+from events.access import can_see_visit
 from events.models import RoleSlot, SlotRole, Visit, VisitStatus
+from events.schemas import SchoolRefSchema
 from extensions import db
-from volunteers import services
+from volunteers import rosters, signups
+from volunteers.access import FULL_ROSTER, TEAM_ROSTER, roster_view
 from volunteers.models import Signup, SignupStatus
+from volunteers.waitlist import waitlist_position
 
 blp = ApiBlueprint("volunteers_api", __name__, url_prefix="/api/v1/volunteers", description="People")
 
@@ -173,16 +175,12 @@ def _signup_body(signup: Signup, position: int | None) -> dict:
     }
 
 
-def _volunteer_for(actor: User, volunteer_id: int | None) -> User:
-    """Who is being signed up: the caller, or a volunteer the caller may sign up."""
-    if volunteer_id is None or volunteer_id == actor.id:
-        if Role.VOLUNTEER not in actor.roles:
-            abort(403)
+def _volunteer(actor: User, volunteer_id: int | None) -> User:
+    """Who is being signed up: the caller, or the person named (whether the caller may is the service's rule)."""
+    if volunteer_id is None:
         return actor
-    if not (actor.is_admin or Role.COORDINATOR in actor.roles):
-        abort(403)
     volunteer = get_or_none(User, volunteer_id)
-    if volunteer is None or Role.VOLUNTEER not in volunteer.roles or not services.can_sign_up_for(actor, volunteer):
+    if volunteer is None:
         raise DomainError("not_found", field="volunteer_id")
     return volunteer
 
@@ -195,13 +193,12 @@ def _volunteer_for(actor: User, volunteer_id: int | None) -> User:
 @signups_blp.errors(401, 403, 404, 409, 422)
 def create_signup(args, slot_id: int):
     """Sign up for a role slot: a confirmed place, or the waitlist when it is full. Asking again answers 200."""
-    begin_write(db.session)  # SQLite: queue for the write lock before reading the places left
     actor = current_user._get_current_object()
-    volunteer = _volunteer_for(actor, args.get("volunteer_id"))
+    volunteer = _volunteer(actor, args.get("volunteer_id"))
     slot = get_or_none(RoleSlot, slot_id)
     if slot is None or not can_see_visit(actor, slot.visit):
         abort(404)
-    signup, created = services.sign_up(
+    signup, created = signups.sign_up(
         db.session,
         slot_id=slot.id,
         volunteer=volunteer,
@@ -209,7 +206,7 @@ def create_signup(args, slot_id: int):
         by=actor,
         override_reason=args["override_reason"],
     )
-    body = _signup_body(signup, services.waitlist_position(db.session, signup))
+    body = _signup_body(signup, waitlist_position(db.session, signup))
     db.session.commit()
     return body, 201 if created else 200
 
@@ -220,15 +217,11 @@ def create_signup(args, slot_id: int):
 @signups_blp.errors(401, 404, 409)
 def cancel_signup(signup_id: int):
     """Cancel a signup: the volunteer until the visit's cutoff, their coordinators at any time."""
-    begin_write(db.session)
-    actor = current_user._get_current_object()
     signup = get_or_none(Signup, signup_id)
-    if signup is None or not (signup.user_id == actor.id or services.can_sign_up_for(actor, signup.user)):
+    if signup is None:
         abort(404)
-    if signup.status in (SignupStatus.ATTENDED, SignupStatus.NO_SHOW):
-        raise DomainError("signup_not_active")
     try:
-        services.cancel_signup(db.session, signup, by=actor, now=g.now)
+        signups.cancel_signup(db.session, signup, by=current_user._get_current_object(), now=g.now)
     except DomainError as error:
         if error.code != "cancel_cutoff_passed":
             raise
@@ -246,15 +239,15 @@ def cancel_signup(signup_id: int):
 @signups_blp.errors(401)
 def my_signups(args):
     """The caller's coming visits (confirmed, or waiting with their position), then the ones they took part in."""
-    mine = services.my_visits(db.session, current_user, g.now)
+    mine = rosters.my_visits(db.session, current_user, g.now)
     when = args.get("when")
-    signups = {"upcoming": mine.upcoming, "past": mine.past}.get(when, mine.upcoming + mine.past)
-    page = paginate(signups, args)
+    chosen = {"upcoming": mine.upcoming, "past": mine.past}.get(when, mine.upcoming + mine.past)
+    page = paginate(chosen, args)
     page["items"] = [
         {
             **_signup_body(s, mine.positions.get(s.id)),
             "role": s.slot.role,
-            "cancel_until": services.cancel_cutoff_at(s.visit),
+            "cancel_until": signups.cancel_cutoff_at(s.visit),
             "visit": s.visit,
         }
         for s in page["items"]
@@ -263,43 +256,38 @@ def my_signups(args):
 
 
 @signups_blp.get("/visits/<int:visit_id>/roster")
-@requires(SIGNED_IN)
+@requires(Role.ADMIN, Role.HOST)
 @signups_blp.response(200, RosterSchema)
 @signups_blp.errors(401, 403, 404)
 def visit_roster(visit_id: int):
     """Who comes to a visit: all details for programme coordinators; first names and roles for the school's hosts."""
-    user = viewer()
     visit = get_or_none(Visit, visit_id)
-    if visit is None or not can_see_visit(user, visit):
-        abort(404)
-    view = roster_view(user, visit)
+    view = roster_view(viewer(), visit) if visit is not None else None
     if view is None:
-        abort(403)
+        abort(404)  # not theirs: the same answer as a visit that does not exist
     if view == TEAM_ROSTER:
         entries = [
             {"role": m.role, "first_name": m.first_name, "phone": m.phone}
-            for m in services.host_roster(db.session, visit)
+            for m in rosters.host_roster(db.session, visit)
         ]
         return {"visit_id": visit.id, "view": view, "entries": entries}
-    roster = services.visit_roster(db.session, visit)
     entries = [
         {
-            "role": part.slot.role,
-            "first_name": s.user.first_name,
-            "phone": s.user.phone,
-            "signup_id": s.id,
-            "slot_id": s.slot_id,
-            "status": s.status,
-            "position": roster.positions.get(s.id),
-            "user_id": s.user_id,
-            "name": s.user.name,
-            "email": s.user.email,
-            "company": s.user.company,
-            "signed_up_at": s.created_at,
-            "assigned_by_id": s.assigned_by_id,
-            "override_reason": s.override_reason,
+            "role": row.role,
+            "first_name": row.user.first_name,
+            "phone": row.user.phone,
+            "signup_id": row.signup.id,
+            "slot_id": row.signup.slot_id,
+            "status": row.signup.status,
+            "position": row.position,
+            "user_id": row.user.id,
+            "name": row.user.name,
+            "email": row.user.email,
+            "company": row.user.company,
+            "signed_up_at": row.signup.created_at,
+            "assigned_by_id": row.signup.assigned_by_id,
+            "override_reason": row.signup.override_reason,
         }
-        for part in roster.slots
-        for s in part.signups
+        for row in rosters.roster_rows(db.session, visit)
     ]
     return {"visit_id": visit.id, "view": view, "entries": entries}

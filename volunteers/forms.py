@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from accounts.forms import NewAccountMixin
-from accounts.models import ROLE_LABELS, TRAINING_LABELS, Role
+from accounts.models import Role, TrainingStatus
 from core.forms import MultiCheckboxField, strip
 from core.i18n import LOCALES, SPOKEN_LANGUAGES, html_lang
 
@@ -40,13 +40,9 @@ class PersonForm(NewAccountMixin, FlaskForm):
     """An admin creates an account directly."""
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip])
-    roles = MultiCheckboxField(
-        _l("Roles"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role], validators=[DataRequired()]
-    )
+    roles = MultiCheckboxField(_l("Roles"), choices=Role.choices(), validators=[DataRequired()])
     company = SelectField(_l("Company"), coerce=int, validators=[Optional()])
-    training_status = SelectField(
-        _l("Training"), choices=[SelectChoice(k.value, v) for k, v in TRAINING_LABELS.items()]
-    )
+    training_status = SelectField(_l("Training"), choices=TrainingStatus.choices())
 
 
 class CompanyForm(FlaskForm):
@@ -60,7 +56,7 @@ class PeopleFilterForm(FlaskForm):
     q = StringField(_l("Name or email"), validators=[Optional(), Length(max=100)])
     role = SelectField(
         _l("Role"),
-        choices=[SelectChoice("", _l("Any role"))] + [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role],
+        choices=[SelectChoice("", _l("Any role")), *Role.choices()],
         validators=[Optional()],
     )
 

@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import timeutil
 from core.db import str_enum
-from core.timeutil import UTCDateTime, utcnow
+from core.enums import LabelledEnum
+from core.timeutil import UTCDateTime
 from extensions import db
 
 
-class SignupStatus(enum.StrEnum):
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
-    ATTENDED = "attended"
-    NO_SHOW = "no_show"
+class SignupStatus(LabelledEnum):
+    CONFIRMED = "confirmed", _l("Confirmed")
+    WAITLISTED = "waitlisted", _l("Waitlisted")
+    CANCELLED = "cancelled", _l("Cancelled")
+    ATTENDED = "attended", _l("Attended")
+    NO_SHOW = "no_show", _l("No-show")
 
-    @property
-    def label(self) -> str:
-        return str(SIGNUP_STATUS_LABELS[self])
-
-
-SIGNUP_STATUS_LABELS = {
-    SignupStatus.CONFIRMED: _l("Confirmed"),
-    SignupStatus.WAITLISTED: _l("Waitlisted"),
-    SignupStatus.CANCELLED: _l("Cancelled"),
-    SignupStatus.ATTENDED: _l("Attended"),
-    SignupStatus.NO_SHOW: _l("No-show"),
-}
 
 #: statuses that hold a place or a place in the queue
 ACTIVE_STATUSES = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
@@ -65,8 +54,8 @@ class Signup(db.Model):
     status: Mapped[SignupStatus] = mapped_column(str_enum(SignupStatus, "signup_status"))
     #: waitlist ticket number within the slot; None for people confirmed straight away
     queue_number: Mapped[int | None]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: who signed this person up or moved them, when it was not the person themself
@@ -94,4 +83,4 @@ class ReminderSent(db.Model):
     signup_id: Mapped[int] = mapped_column(ForeignKey("signup.id", ondelete="CASCADE"))
     #: hours before the start, as a string ("48", "3")
     kind: Mapped[str] = mapped_column(String(10))
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)

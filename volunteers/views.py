@@ -1,27 +1,32 @@
-"""Volunteer pages: registration, profile, people and companies, signing up, rosters, privacy."""
+"""Volunteer pages: registration, profile, people, companies and invitations, signing up, rosters, privacy."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from access import FULL_ROSTER, SIGNED_IN, can_see_visit, requires, roster_view
-from accounts.models import Company, Role, TrainingStatus, User
-from accounts.services import confirm_password, create_company, create_user, rotate_join_code
-from accounts.views import account_limits, end_session, login_limits, safe_next, start_session
-from core.db import begin_write
+from accounts import services as accounts
+from accounts.access import SIGNED_IN, requires, viewer
+from accounts.forms import InvitationForm
+from accounts.models import Company, Invitation, Role, TrainingStatus, User
+from accounts.sessions import account_limits, end_session, form_account_key, login_limits, start_session
 from core.downloads import csv_response, json_response
 from core.errors import DomainError
 from core.formatting import localtime
-from core.forms import show_domain_error
+from core.http import safe_next
 from core.i18n import SPOKEN_LANGUAGES
 from core.timeutil import in_zone
 from core.urls import external_url
-from events.models import RoleSlot, Visit
+from core.web import act, form_status, page_args, paginate, submit
+from events.access import can_see_visit
+from events.models import RoleSlot, School, Visit, VisitStatus
+from events.services import schools_for_choice
 from extensions import db, limiter
-from volunteers import services
+from volunteers import privacy, registration, rosters, signups
+from volunteers.access import FULL_ROSTER, offers_signup, roster_view, signs_up_colleagues
 from volunteers.forms import (
     AssignForm,
     CompanyForm,
@@ -34,24 +39,22 @@ from volunteers.forms import (
     RegistrationForm,
 )
 from volunteers.models import Signup
+from volunteers.waitlist import waitlist_position
 
 bp = Blueprint("volunteers", __name__)
 
 
-def _email_key() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()
-
-
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(login_limits, methods=["POST"])
-@limiter.limit(account_limits, methods=["POST"], key_func=_email_key)
+@limiter.limit(account_limits, methods=["POST"], key_func=form_account_key)
 def register():
     """A volunteer creates an account with their company's join code."""
     # A coordinator's invitation link brings the join code along (only shown on GET; a POST sends its own).
     form = RegistrationForm(next=request.args.get("next", ""), join_code=request.args.get("join_code", ""))
     if form.validate_on_submit():
-        try:
-            user = services.register_volunteer(
+
+        def join():
+            user = registration.register_volunteer(
                 db.session,
                 join_code=form.join_code.data,
                 email=form.email.data,
@@ -62,37 +65,42 @@ def register():
                 locale=session.get("locale"),
                 now=g.now,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
             start_session(user)
-            db.session.commit()
-            flash(_("Welcome, %(name)s! Your volunteer account is ready.", name=user.name), "success")
-            return redirect(safe_next(form.next.data, url_for("events.visits")))
-    return render_template("volunteers/register.html", form=form), 422 if form.errors else 200
+            return user
+
+        done = submit(
+            form,
+            join,
+            done=lambda user: _("Welcome, %(name)s! Your volunteer account is ready.", name=user.name),
+            then=lambda _user: safe_next(form.next.data, url_for("events.visits")),
+        )
+        if done:
+            return done
+    return render_template("volunteers/register.html", form=form), form_status(form)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
-@requires("signed_in")
+@requires(SIGNED_IN)
 def profile():
     """See and change one's own details."""
     form = ProfileForm(obj=current_user)
     if request.method == "GET":
         form.locale.data = current_user.locale or session.get("locale") or "zh_CN"
     if form.validate_on_submit():
-        values = {name: form[name].data for name in services.PROFILE_FIELDS}
-        try:
-            services.update_profile(db.session, current_user, values)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            session["locale"] = current_user.locale
-            db.session.commit()
-            flash(_("Your profile has been saved."), "success")
-            return redirect(url_for("volunteers.profile"))
-    return render_template("volunteers/profile.html", form=form), 422 if form.errors else 200
+        user = current_user._get_current_object()
+
+        def save():
+            registration.update_profile(
+                db.session, user, {name: form[name].data for name in registration.PROFILE_FIELDS}
+            )
+            session["locale"] = user.locale
+
+        done = submit(
+            form, save, done=lambda _r: _("Your profile has been saved."), then=lambda _r: url_for("volunteers.profile")
+        )
+        if done:
+            return done
+    return render_template("volunteers/profile.html", form=form), form_status(form)
 
 
 @bp.get("/people/")
@@ -101,12 +109,10 @@ def people():
     """Every account, filtered by name, email or role."""
     filters = PeopleFilterForm(request.args)
     filters.validate()
-    query = services.people_query(
+    query = registration.people_query(
         role=Role(filters.role.data) if filters.role.data else None, search=filters.q.data or ""
     )
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("volunteers/people.html", page=page, filters=filters, args=args)
+    return render_template("volunteers/people.html", page=paginate(query), filters=filters, args=page_args())
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -114,10 +120,13 @@ def people():
 def person_new():
     """Create an account directly, with any roles."""
     form = PersonForm()
-    form.company.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name) for c in services.companies(db.session)]
+    form.company.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(c.id, c.name) for c in registration.companies(db.session)
+    ]
     if form.validate_on_submit():
-        try:
-            user = create_user(
+
+        def create():
+            user = accounts.create_user(
                 db.session,
                 email=form.email.data,
                 name=form.name.data,
@@ -127,15 +136,18 @@ def person_new():
                 company=db.session.get(Company, form.company.data) if form.company.data else None,
                 now=g.now,
             )
-            services.set_training(user, TrainingStatus(form.training_status.data))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Account created for %(name)s.", name=user.name), "success")
-            return redirect(url_for("volunteers.people"))
-    return render_template("volunteers/person_form.html", form=form), 422 if form.errors else 200
+            registration.set_training(user, TrainingStatus(form.training_status.data))
+            return user
+
+        done = submit(
+            form,
+            create,
+            done=lambda user: _("Account created for %(name)s.", name=user.name),
+            then=lambda _r: url_for("volunteers.people"),
+        )
+        if done:
+            return done
+    return render_template("volunteers/person_form.html", form=form), form_status(form)
 
 
 @bp.route("/companies/", methods=["GET", "POST"])
@@ -144,32 +156,90 @@ def companies():
     """Partner companies and their join codes; add a company."""
     form = CompanyForm()
     if form.validate_on_submit():
-        try:
-            company = create_company(db.session, form.name.data, g.now)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("Company %(name)s added. Its join code is %(code)s.", name=company.name, code=company.join_code),
-                "success",
-            )
-            return redirect(url_for("volunteers.companies"))
-    return render_template("volunteers/companies.html", form=form, companies=services.companies(db.session)), (
-        422 if form.errors else 200
+        done = submit(
+            form,
+            lambda: accounts.create_company(db.session, form.name.data, g.now),
+            done=lambda company: _(
+                "Company %(name)s added. Its join code is %(code)s.", name=company.name, code=company.join_code
+            ),
+            then=lambda _r: url_for("volunteers.companies"),
+        )
+        if done:
+            return done
+    return render_template(
+        "volunteers/companies.html", form=form, companies=registration.companies(db.session)
+    ), form_status(form)
+
+
+def _invitation_form() -> InvitationForm:
+    form = InvitationForm()
+    form.company.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(c.id, c.name) for c in registration.companies(db.session)
+    ]
+    form.school.choices = [SelectChoice(0, "—")] + [SelectChoice(s.id, s.name) for s in schools_for_choice(db.session)]
+    return form
+
+
+@bp.route("/admin/invitations", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def invitations():
+    """Invite a school host, company coordinator or programme coordinator by email."""
+    form = _invitation_form()
+    if form.validate_on_submit():
+        done = submit(
+            form,
+            lambda: accounts.invite(
+                db.session,
+                email=form.email.data,
+                role=Role(form.role.data),
+                invited_by=current_user,
+                now=g.now,
+                company=db.session.get(Company, form.company.data) if form.company.data else None,
+                school=db.session.get(School, form.school.data) if form.school.data else None,
+            ),
+            done=lambda _r: _("The invitation has been sent to %(email)s.", email=form.email.data),
+            then=lambda _r: url_for("volunteers.invitations"),
+        )
+        if done:
+            return done
+    pending = db.session.scalars(select(Invitation).order_by(Invitation.created_at.desc()).limit(50)).all()
+    return render_template("volunteers/invitations.html", form=form, invitations=pending), form_status(form)
+
+
+@bp.post("/admin/invitations/<int:invitation_id>/revoke")
+@requires(Role.ADMIN)
+def revoke_invitation(invitation_id: int):
+    """Withdraw an invitation that has not been used."""
+    invitation = db.get_or_404(Invitation, invitation_id)
+    return act(
+        lambda: accounts.revoke_invitation(invitation, g.now),
+        done=lambda _r: _("The invitation has been withdrawn."),
+        then=url_for("volunteers.invitations"),
     )
 
 
+# ---------------------------------------------------------------- the visit page's signup panel
+
+
+@bp.app_template_global("signup_panel")
+def signup_panel(visit: Visit) -> dict:
+    """What the visit page (of the events package) shows about signing up, for the person looking."""
+    person = viewer()
+    mine = signups.active_signup(db.session, person, visit.id) if person is not None and offers_signup(person) else None
+    return {
+        "mine": mine,
+        "position": waitlist_position(db.session, mine) if mine else None,
+        "can_cancel": mine is not None and signups.can_cancel_self(mine, g.now),
+        "cancel_cutoff": signups.cancel_cutoff_at(visit),
+        "open": visit.status == VisitStatus.PUBLISHED and signups.signup_window_open(visit, g.now),
+        "offered": offers_signup(person),
+        "for_colleagues": signs_up_colleagues(person),
+        "roster": roster_view(person, visit),
+        "contact": current_app.config["PROGRAMME_CONTACT"],
+    }
+
+
 # ---------------------------------------------------------------- signing up and cancelling
-
-
-def _fail(error: DomainError) -> None:
-    """Undo the request's changes; a missing object or a forbidden act shows its error page, the rest a message."""
-    db.session.rollback()
-    if error.code in ("forbidden", "not_found"):
-        raise error
-    flash(error.message, "error")
 
 
 def _slot_of(visit_id: int, slot_id: int) -> RoleSlot:
@@ -179,10 +249,12 @@ def _slot_of(visit_id: int, slot_id: int) -> RoleSlot:
     return slot
 
 
-def _signed_up_message(signup: Signup, position: int | None, created: bool, name: str | None = None) -> str:
+def _signed_up_message(result: tuple[Signup, bool], name: str | None = None) -> str:
+    signup, created = result
     role = signup.slot.role.label
     if not created:
         return _("Already signed up as %(role)s.", role=role)
+    position = waitlist_position(db.session, signup)
     if position is not None:
         if name:
             return _("The role is full: %(name)s is number %(position)s on the waitlist.", name=name, position=position)
@@ -199,61 +271,55 @@ def _signed_up_message(signup: Signup, position: int | None, created: bool, name
 @requires(Role.VOLUNTEER)
 def slot_signup(visit_id: int, slot_id: int):
     """Sign oneself up for a role; the page a login or registration comes back to with the role still chosen."""
-    if request.method == "POST":
-        begin_write(db.session)
     slot = _slot_of(visit_id, slot_id)
-    visit_url = url_for("events.visit", visit_id=visit_id)
     if request.method == "GET":
-        mine = services.active_signup(db.session, current_user, visit_id)
+        mine = signups.active_signup(db.session, current_user, visit_id)
         return render_template(
             "volunteers/slot_signup.html",
             slot=slot,
             visit=slot.visit,
             mine=mine,
-            position=services.waitlist_position(db.session, mine) if mine else None,
+            position=waitlist_position(db.session, mine) if mine else None,
             languages=SPOKEN_LANGUAGES,
         )
-    try:
-        signup, created = services.sign_up(db.session, slot_id=slot.id, volunteer=current_user, now=g.now)
-    except DomainError as error:
-        _fail(error)
-        return redirect(visit_url)
-    message = _signed_up_message(signup, services.waitlist_position(db.session, signup), created)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(visit_url)
+    volunteer = current_user._get_current_object()
+    return act(
+        lambda: signups.sign_up(db.session, slot_id=slot.id, volunteer=volunteer, now=g.now),
+        done=_signed_up_message,
+        then=url_for("events.visit", visit_id=visit_id),
+    )
 
 
 @bp.post("/signups/<int:signup_id>/cancel")
 @requires(SIGNED_IN)
 def cancel(signup_id: int):
     """Cancel a signup: one's own before the cutoff, or as a coordinator; a freed place goes to the next waiting."""
-    begin_write(db.session)
     signup = db.get_or_404(Signup, signup_id)
     back = safe_next(request.form.get("next"), url_for("events.visit", visit_id=signup.visit_id))
     own = signup.user_id == current_user.id
     name = signup.user.name
-    try:
-        services.cancel_signup(db.session, signup, by=current_user, now=g.now)
-    except DomainError as error:
-        _fail(error)
+
+    def tell_whom_to_ask(error: DomainError) -> None:
         if error.code == "cancel_cutoff_passed":
             flash(_("Contact: %(contact)s", contact=current_app.config["PROGRAMME_CONTACT"]), "info")
-        return redirect(back)
-    db.session.commit()
-    flash(_("Your signup is cancelled.") if own else _("The signup of %(name)s is cancelled.", name=name), "success")
-    return redirect(back)
+
+    return act(
+        lambda: signups.cancel_signup(db.session, signup, by=current_user, now=g.now),
+        done=lambda _r: _("Your signup is cancelled.") if own else _("The signup of %(name)s is cancelled.", name=name),
+        then=back,
+        on_error=tell_whom_to_ask,
+    )
 
 
 @bp.get("/my/visits")
 @requires(SIGNED_IN)
 def my_visits():
     """A volunteer's coming visits (confirmed, or waiting with their place in the queue) and past ones."""
-    mine = services.my_visits(db.session, current_user, g.now)
+    mine = rosters.my_visits(db.session, current_user, g.now)
     return render_template(
         "volunteers/my_visits.html",
         mine=mine,
-        cancellable={s.id for s in mine.upcoming if services.can_cancel_self(s, g.now)},
+        cancellable={s.id for s in mine.upcoming if signups.can_cancel_self(s, g.now)},
         contact=current_app.config["PROGRAMME_CONTACT"],
     )
 
@@ -264,7 +330,7 @@ def my_visits():
 def _assign_form(visit: Visit) -> AssignForm:
     form = AssignForm()
     form.person.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(p.id, f"{p.name} ({p.email})") for p in services.assignable_people(db.session)
+        SelectChoice(p.id, f"{p.name} ({p.email})") for p in rosters.assignable_people(db.session)
     ]
     form.slot.choices = [SelectChoice(s.id, s.role.label) for s in visit.slots]
     return form
@@ -274,22 +340,28 @@ def _roster_page(visit: Visit, form: AssignForm, status: int = 200):
     return render_template(
         "volunteers/roster.html",
         visit=visit,
-        roster=services.visit_roster(db.session, visit),
+        roster=rosters.visit_roster(db.session, visit),
         form=form,
         started=g.now >= visit.starts_at,
     ), status
+
+
+def _visit_with_roster(visit_id: int) -> tuple[Visit, str]:
+    """The visit and which roster this person sees of it; 404 when none (existence is not revealed)."""
+    visit = db.session.get(Visit, visit_id)
+    view = roster_view(current_user, visit) if visit is not None else None
+    if view is None:
+        abort(404)
+    return visit, view
 
 
 @bp.get("/visits/<int:visit_id>/roster")
 @requires(Role.ADMIN, Role.HOST)
 def roster(visit_id: int):
     """Who is coming: everything for programme coordinators; first names and roles for the school's hosts."""
-    visit = db.get_or_404(Visit, visit_id)
-    view = roster_view(current_user, visit)
-    if view is None:
-        abort(404)
+    visit, view = _visit_with_roster(visit_id)
     if view != FULL_ROSTER:
-        return render_template("volunteers/team.html", visit=visit, team=services.host_roster(db.session, visit))
+        return render_template("volunteers/team.html", visit=visit, team=rosters.host_roster(db.session, visit))
     return _roster_page(visit, _assign_form(visit))
 
 
@@ -297,21 +369,19 @@ def roster(visit_id: int):
 @requires(Role.ADMIN)
 def roster_csv(visit_id: int):
     """The roster as a spreadsheet file."""
-    visit = db.get_or_404(Visit, visit_id)
-    roster = services.visit_roster(db.session, visit)
+    visit, _view = _visit_with_roster(visit_id)
     header = [_("Volunteer role"), _("Status"), _("Waitlist position"), _("Name"), _("Email"), _("Phone"), _("Company")]
     rows = [
         [
-            entry.slot.role.label,
-            signup.status.label,
-            roster.positions.get(signup.id, ""),
-            signup.user.name,
-            signup.user.email,
-            signup.user.phone or "",
-            signup.user.company.name if signup.user.company else "",
+            row.role.label,
+            row.signup.status.label,
+            row.position or "",
+            row.user.name,
+            row.user.email,
+            row.user.phone or "",
+            row.user.company.name if row.user.company else "",
         ]
-        for entry in roster.slots
-        for signup in entry.signups
+        for row in rosters.roster_rows(db.session, visit)
     ]
     day = in_zone(visit.starts_at, visit.school.timezone).date().isoformat()
     return csv_response(header, rows, f"roster-{visit.id}-{day}.csv")
@@ -321,63 +391,57 @@ def roster_csv(visit_id: int):
 @requires(Role.ADMIN)
 def roster_assign(visit_id: int):
     """Put a volunteer into a role by hand, overriding the rules with a recorded reason."""
-    begin_write(db.session)
     visit = db.get_or_404(Visit, visit_id)
     form = _assign_form(visit)
     if form.validate_on_submit():
-        person = db.session.get(User, form.person.data)
-        if _sign_up_someone(form, person):
-            return redirect(url_for("volunteers.roster", visit_id=visit_id))
+        done = _sign_up_someone(
+            form, db.session.get(User, form.person.data), url_for("volunteers.roster", visit_id=visit_id)
+        )
+        if done:
+            return done
     return _roster_page(visit, form, 422)
 
 
-def _sign_up_someone(form, person: User) -> bool:
-    """Sign `person` up as the current coordinator from a form with `slot` and `reason`; commit and flash.
+def _sign_up_someone(form, person: User, then: str):
+    """Sign `person` up as the current coordinator from a form with `slot` and `reason`.
 
-    False when a rule refused it; the form then carries the error next to its field.
+    None when a rule refused it; the form then carries the error next to its field.
     """
-    try:
-        signup, created = services.sign_up(
+    coordinator = current_user._get_current_object()
+    return submit(
+        form,
+        lambda: signups.sign_up(
             db.session,
             slot_id=form.slot.data,
             volunteer=person,
             now=g.now,
-            by=current_user,
+            by=coordinator,
             override_reason=form.reason.data or "",
-        )
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return False
-    message = _signed_up_message(signup, services.waitlist_position(db.session, signup), created, name=person.name)
-    db.session.commit()
-    flash(message, "success")
-    return True
+        ),
+        done=lambda result: _signed_up_message(result, name=person.name),
+        then=lambda _r: then,
+    )
 
 
 @bp.post("/signups/<int:signup_id>/move")
 @requires(Role.ADMIN)
 def move(signup_id: int):
     """Move a volunteer to another role of the same visit, with a reason."""
-    begin_write(db.session)
     signup = db.get_or_404(Signup, signup_id)
     visit_id, name = signup.visit_id, signup.user.name
+    back = url_for("volunteers.roster", visit_id=visit_id)
     form = MoveForm()
     form.slot.choices = [SelectChoice(s.id, s.role.label) for s in signup.visit.slots]
     if not form.validate_on_submit():
         flash(_("Choose the role to move %(name)s to and give a reason.", name=name), "error")
-        return redirect(url_for("volunteers.roster", visit_id=visit_id))
-    try:
-        moved = services.move_signup(
+        return redirect(back)
+    return act(
+        lambda: signups.move_signup(
             db.session, signup, to_slot_id=form.slot.data, by=current_user, reason=form.reason.data, now=g.now
-        )
-    except DomainError as error:
-        _fail(error)
-    else:
-        message = _("%(name)s now has the role %(role)s.", name=name, role=moved.slot.role.label)
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("volunteers.roster", visit_id=visit_id))
+        ),
+        done=lambda moved: _("%(name)s now has the role %(role)s.", name=name, role=moved.slot.role.label),
+        then=back,
+    )
 
 
 @bp.post("/signups/<int:signup_id>/no-show")
@@ -386,14 +450,11 @@ def no_show(signup_id: int):
     """Record that a confirmed volunteer did not come (once the visit has started)."""
     signup = db.get_or_404(Signup, signup_id)
     visit_id, name = signup.visit_id, signup.user.name
-    try:
-        services.mark_no_show(db.session, signup, by=current_user, now=g.now)
-    except DomainError as error:
-        _fail(error)
-    else:
-        db.session.commit()
-        flash(_("%(name)s is recorded as a no-show.", name=name), "success")
-    return redirect(url_for("volunteers.roster", visit_id=visit_id))
+    return act(
+        lambda: signups.mark_no_show(db.session, signup, by=current_user, now=g.now),
+        done=lambda _r: _("%(name)s is recorded as a no-show.", name=name),
+        then=url_for("volunteers.roster", visit_id=visit_id),
+    )
 
 
 # ---------------------------------------------------------------- company coordinators
@@ -413,7 +474,7 @@ def company():
     return render_template(
         "volunteers/company.html",
         company=company,
-        team=services.company_team(db.session, company, g.now),
+        team=rosters.company_team(db.session, company, g.now),
         register_link=external_url("volunteers.register", join_code=company.join_code),
     )
 
@@ -434,29 +495,30 @@ def _slot_label(slot: RoleSlot) -> str:
 @requires(Role.COORDINATOR)
 def company_signup():
     """Sign a colleague up for a role."""
-    if request.method == "POST":
-        begin_write(db.session)
     company = _my_company()
     form = CompanySignupForm(slot=request.args.get("slot_id", type=int))
-    active = services.people_query(company_id=company.id).where(User.active.is_(True))
-    colleagues = {p.id: p for p in db.session.scalars(active)}
+    colleagues = {p.id: p for p in rosters.colleagues(db.session, company)}
     form.person.choices = [SelectChoice(0, "—")] + [SelectChoice(p.id, p.name) for p in colleagues.values()]
     form.slot.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(s.id, _slot_label(s)) for s in services.upcoming_slots(db.session, g.now)
+        SelectChoice(s.id, _slot_label(s)) for s in rosters.upcoming_slots(db.session, g.now)
     ]
-    if form.validate_on_submit() and _sign_up_someone(form, colleagues[form.person.data]):
-        return redirect(url_for("volunteers.company"))
-    return render_template("volunteers/company_signup.html", form=form, company=company), 422 if form.errors else 200
+    if form.validate_on_submit():
+        done = _sign_up_someone(form, colleagues[form.person.data], url_for("volunteers.company"))
+        if done:
+            return done
+    return render_template("volunteers/company_signup.html", form=form, company=company), form_status(form)
 
 
 @bp.post("/company/join-code")
 @requires(Role.COORDINATOR)
 def rotate_code():
     """Replace the company's join code; the old one stops working."""
-    code = rotate_join_code(db.session, _my_company(), g.now)
-    db.session.commit()
-    flash(_("The new join code is %(code)s. The old one no longer works.", code=code), "success")
-    return redirect(url_for("volunteers.company"))
+    company = _my_company()
+    return act(
+        lambda: accounts.rotate_join_code(db.session, company, g.now),
+        done=lambda code: _("The new join code is %(code)s. The old one no longer works.", code=code),
+        then=url_for("volunteers.company"),
+    )
 
 
 # ---------------------------------------------------------------- privacy
@@ -466,7 +528,7 @@ def rotate_code():
 @requires(SIGNED_IN)
 def my_data():
     """Download everything SciVisit keeps about oneself."""
-    return json_response(services.personal_data(db.session, current_user), "scivisit-my-data.json")
+    return json_response(privacy.personal_data(db.session, current_user), "scivisit-my-data.json")
 
 
 @bp.route("/profile/delete", methods=["GET", "POST"])
@@ -474,20 +536,21 @@ def my_data():
 @limiter.limit(login_limits, methods=["POST"])
 def delete_account():
     """Delete one's account after typing the password: future signups end, the rest is anonymised."""
-    if request.method == "POST":
-        begin_write(db.session)
     form = DeleteAccountForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
-            confirm_password(user, form.password.data)
-            services.delete_account(db.session, user, g.now)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+
+        def delete():
+            accounts.confirm_password(user, form.password.data)
+            privacy.delete_account(db.session, user, g.now)
             end_session()
-            flash(_("Your account has been deleted. Thank you for volunteering with us."), "success")
-            return redirect(url_for("events.home"))
-    return render_template("volunteers/delete_account.html", form=form), 422 if form.errors else 200
+
+        done = submit(
+            form,
+            delete,
+            done=lambda _r: _("Your account has been deleted. Thank you for volunteering with us."),
+            then=lambda _r: url_for("events.home"),
+        )
+        if done:
+            return done
+    return render_template("volunteers/delete_account.html", form=form), form_status(form)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -321,11 +321,22 @@ def test_a_draft_is_not_found_for_anonymous_callers_and_volunteers(client, make_
     assert_error(client.get(f"/api/v1/visits/{draft.id}", headers=bearer(make_user())), 404, "not_found")
 
 
-def test_a_cancelled_visit_is_shown_to_volunteers_but_not_to_anonymous_callers(client, make_user, bearer, make_visit):
+def test_a_cancelled_visit_is_shown_to_volunteers_as_cancelled(client, make_user, bearer, make_visit):
     cancelled = make_visit(status=VisitStatus.CANCELLED)
-    assert_error(client.get(f"/api/v1/visits/{cancelled.id}"), 404, "not_found")
     response = client.get(f"/api/v1/visits/{cancelled.id}", headers=bearer(make_user()))
+    assert response.status_code == 200
     assert response.get_json()["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("status", [VisitStatus.CANCELLED, VisitStatus.COMPLETED])
+def test_a_cancelled_or_completed_visit_is_shown_to_anonymous_callers_as_the_page_shows_it(client, make_visit, status):
+    visit = make_visit(status=status, title="Rocket day")
+    response = client.get(f"/api/v1/visits/{visit.id}")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == status.value
+    page = client.get(f"/visits/{visit.id}")
+    assert page.status_code == 200
+    assert "Rocket day" in page.get_data(as_text=True)
 
 
 def test_an_unknown_visit_is_not_found(client):
@@ -522,13 +533,13 @@ def test_a_title_of_null_is_a_validation_error(client, admin, make_visit):
 # ---------------------------------------------------------------- publish and cancel
 
 
-def test_publishing_a_draft_opens_signup(client, admin, make_visit):
+def test_publishing_a_draft_opens_signup(client, admin, make_visit, now):
     visit = make_visit(status=VisitStatus.DRAFT)
     response = client.post(f"/api/v1/visits/{visit.id}/publish", headers=admin)
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "published"
-    assert parse(body["signup_opens_at"]) <= datetime.now(UTC)
+    assert parse(body["signup_opens_at"]) <= now
     assert client.get(f"/api/v1/visits/{visit.id}").status_code == 200
 
 

@@ -38,6 +38,7 @@ def test_admin_creates_an_account_that_can_sign_in(client, admin, make_company):
 def test_the_password_never_comes_back(client, admin, db_session):
     response = client.post("/api/v1/volunteers", json=_body(), headers=admin)
     text = response.get_data(as_text=True)
+    assert response.status_code == 201
     assert STRONG not in text
     assert db_session.get(User, response.get_json()["id"]).password_hash not in text
 

@@ -94,14 +94,15 @@ def database_url(tmp_path):
 
 
 @pytest.fixture
-def app(request, database_url, tmp_path, monkeypatch, catalogues):
-    """The app the browser talks to, with CSRF on; `@pytest.mark.app_config(...)` overrides settings."""
+def app(request, database_url, tmp_path, monkeypatch, catalogues, clock):
+    """The app the browser talks to, with CSRF on and on the test's clock (so is the live server that
+    serves it); `@pytest.mark.app_config(...)` overrides settings."""
     monkeypatch.setenv("SCIVISIT_INSTANCE", str(tmp_path / "instance"))
     overrides = {}
     for marker in request.node.iter_markers("app_config"):
         overrides = {**marker.kwargs, **overrides}
     config = {
-        **test_config(database_url, tmp_path),
+        **test_config(database_url, tmp_path, clock),
         "WTF_CSRF_ENABLED": True,
         "BABEL_TRANSLATION_DIRECTORIES": str(catalogues),
         **overrides,

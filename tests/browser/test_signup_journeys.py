@@ -23,7 +23,7 @@ from events.models import SlotRole, Visit, VisitStatus
 from mail.models import OutboxMessage
 from tests.browser.conftest import click_to_page, log_in, server_state, visit
 from tests.conftest import PASSWORD
-from volunteers import services
+from volunteers import signups
 from volunteers.models import Signup, SignupStatus
 
 #: browser locale -> interface locale of the app
@@ -74,7 +74,7 @@ def _my_card(page, title: str):
 
 
 def _sign(db_session, slot, user, now) -> Signup:
-    signup, _created = services.sign_up(db_session, slot_id=slot.id, volunteer=user, now=now)
+    signup, _created = signups.sign_up(db_session, slot_id=slot.id, volunteer=user, now=now)
     db_session.commit()
     return signup
 
@@ -274,14 +274,15 @@ def test_admin_moves_and_then_cancels_a_visit_and_the_volunteer_sees_both(
 
 
 def test_past_the_cancel_cutoff_the_volunteer_is_told_whom_to_contact_instead_of_a_cancel_button(
-    page, make_user, make_visit, db_session, now
+    page, make_user, make_visit, db_session, clock
 ):
     zh = _translator("zh-CN")
     title = "Tomorrow's paper rockets"
-    # Starts in 12 hours; the cutoff is the default 24 hours before the start.
-    soon = make_visit(title=title, lessons=0, starts_at=now + timedelta(hours=12), ends_at=now + timedelta(hours=18))
+    soon = make_visit(title=title, lessons=0, days_ahead=1)  # 09:00 to 15:00 at the school
+    # 12 hours before the start; the cutoff is the default 24 hours before it.
+    clock.set(soon.starts_at - timedelta(hours=12))
     volunteer = make_user(email="journey.cutoff@example.com")
-    _sign(db_session, soon.slots[0], volunteer, now)
+    _sign(db_session, soon.slots[0], volunteer, clock.now)
     told = zh(
         "It is too close to the visit to cancel here. To cancel, please contact the programme coordinator: %(contact)s",
         contact=current_app.config["PROGRAMME_CONTACT"],

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from accounts.models import Role
-from core.timeutil import in_zone, utcnow
 from events.models import SlotRole, Visit
 from tests.browser.conftest import click_to_page, log_in, server_state, visit
+from tests.conftest import school_date
 
 
 def _school_date(school, days_ahead: int = 21) -> str:
-    return in_zone(utcnow() + timedelta(days=days_ahead), school.timezone).date().isoformat()
+    return school_date(days_ahead, school.timezone).isoformat()
 
 
 def _fill_visit(page, school, title: str, starts: str, ends: str) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import pytest
 
 from accounts.models import Role
-from core.timeutil import local_to_utc
+from core.timeutil import DEFAULT_TZ, local_to_utc
 from events.services import VisitData
+from tests.conftest import school_date
 
 
 @pytest.fixture(autouse=True)
@@ -27,13 +28,14 @@ def volunteer(make_user):
     return make_user(Role.VOLUNTEER, name="Vera Volunteer")
 
 
-def day_ahead(days: int = 14) -> date:
-    return (datetime.now() + timedelta(days=days)).date()
+def day_ahead(days: int = 14, tz: str = DEFAULT_TZ) -> date:
+    """The date at a school in zone `tz`, `days` days after the test's start (the `now` fixture)."""
+    return school_date(days, tz)
 
 
 def visit_data(school, *, days: int = 14, start: time = time(9), end: time = time(15), **values) -> VisitData:
     """Input for a visit to `school`, with times given as wall-clock times at the school."""
-    day = day_ahead(days)
+    day = day_ahead(days, school.timezone)
     return VisitData(
         school_id=school.id,
         title=values.pop("title", "Egg drop day"),
@@ -44,7 +46,7 @@ def visit_data(school, *, days: int = 14, start: time = time(9), end: time = tim
 
 
 def at_school(school, hour: int, minute: int = 0, *, days: int = 14) -> datetime:
-    return local_to_utc(day_ahead(days), time(hour, minute), school.timezone)
+    return local_to_utc(day_ahead(days, school.timezone), time(hour, minute), school.timezone)
 
 
 def visit_form(school, *, days: int = 14, start="09:00", end="15:00", slots=(), lessons=(), satellites=(), **fields):
@@ -52,7 +54,7 @@ def visit_form(school, *, days: int = 14, start="09:00", end="15:00", slots=(), 
     data = {
         "school_id": str(school.id),
         "title": "Balloon day",
-        "date": day_ahead(days).isoformat(),
+        "date": day_ahead(days, school.timezone).isoformat(),
         "starts_at": start,
         "ends_at": end,
         "signup_opens_at": "",

@@ -219,8 +219,12 @@ def test_an_admin_archives_and_restores_a_school(client, login, admin, make_scho
 def test_an_archived_school_is_not_offered_for_new_visits(client, login, admin, make_school):
     school = make_school(name="Closed School")
     login(admin)
+    make_school(name="Open School")
     client.post(f"/schools/{school.id}/archive", follow_redirects=True)
-    assert "Closed School" not in page(client.get("/visits/new"))
+    response = client.get("/visits/new")
+    assert response.status_code == 200
+    assert "Open School" in page(response)
+    assert "Closed School" not in page(response)
 
 
 def test_only_admins_archive_schools(client, login, make_user, make_school):

@@ -24,7 +24,7 @@ from events.services import (
     update_visit,
     visit_data,
 )
-from tests.events.conftest import at_school
+from tests.events.conftest import at_school, day_ahead
 from tests.events.conftest import visit_data as data_for
 
 
@@ -69,7 +69,7 @@ def test_a_lesson_after_the_visit_ends_is_lesson_outside_visit(db_session, make_
 
 def test_a_visit_over_two_days_is_visit_not_single_day(db_session, make_school, now):
     school = make_school()
-    data = data_for(school, start=time(9), end=time(8), end_day=at_school(school, 9, days=15).date())
+    data = data_for(school, start=time(9), end=time(8), end_day=day_ahead(15, school.timezone))
     assert rejected(db_session, data, now=now) == {"visit_not_single_day": "ends_at"}
 
 

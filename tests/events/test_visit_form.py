@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -66,7 +66,7 @@ def test_an_admin_creates_a_visit_with_times_at_the_school(client, login, admin,
     school = make_school(timezone="Asia/Urumqi")
     kit = make_kit_type(name="Egg kit", students_per_kit=3)
     login(admin)
-    day = day_ahead(14)
+    day = day_ahead(14, school.timezone)
     response = client.post(
         "/visits/new",
         data=visit_form(
@@ -336,9 +336,9 @@ def test_a_cancelled_visit_cannot_be_edited(client, login, admin, make_visit):
     assert only_visit().title == "Called off"
 
 
-def test_the_edit_form_offers_the_visits_archived_school(client, login, admin, make_visit):
+def test_the_edit_form_offers_the_visits_archived_school(client, login, admin, make_visit, now):
     visit = make_visit()
-    visit.school.archived_at = datetime.now().astimezone()
+    visit.school.archived_at = now
     db.session.commit()
     login(admin)
     html = page(client.get(f"/visits/{visit.id}/edit"))
@@ -377,3 +377,30 @@ def test_the_cancel_cutoff_is_set_per_visit_and_kept_when_other_fields_change(
     db_session.commit()
     page = client.get(f"/visits/{visit.id}/edit", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'id="cancel_cutoff_hours"' in page and 'value="48"' in page
+
+
+# ---------------------------------------------------------------- conversion
+
+
+def test_a_saved_visit_shown_in_the_form_reads_back_as_the_same_service_input(
+    app, db_session, make_school, make_visit, make_kit_type
+):
+    from events.forms import VisitForm
+    from events.services import SatelliteData, update_visit, visit_data
+
+    kit = make_kit_type(name="Mars rover kit")
+    school = make_school(timezone="Asia/Urumqi")
+    visit = make_visit(school=school, roles=(SlotRole.INTERPRETER, SlotRole.DRIVER), lessons=2, kit_type=kit)
+    data = visit_data(visit)
+    data.slots[0].required_language, data.slots[0].requires_training = "yi", True
+    data.lessons[0].classroom, data.lessons[0].spare_kits = "Lab 2", 3
+    data.satellites = [SatelliteData(school_id=make_school(name="Blue Sky School").id, students_expected=25)]
+    data.meeting_point, data.notes, data.cancel_cutoff_hours = "Gate 2", "Bring water", 48
+    update_visit(db_session, visit, data, now=visit.created_at)
+    db_session.commit()
+
+    with app.test_request_context():
+        form = VisitForm(formdata=None, data=VisitForm.data_of(visit))
+        read_back, positions = form.as_visit_data(school.timezone)
+    assert read_back == visit_data(visit)
+    assert positions == {"slots": [0, 1], "lessons": [0, 1], "satellites": [0]}

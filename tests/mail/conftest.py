@@ -5,15 +5,11 @@ from __future__ import annotations
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
-
-import cli
-from core.timeutil import utcnow
 
 
 @dataclass
@@ -101,23 +97,6 @@ def inbox(app, smtp_server) -> Inbox:
     """What the SMTP server received, with the app sending through it."""
     app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
     return smtp_server.inbox
-
-
-class Clock:
-    """The time the CLI commands see; the real time unless a test moves it."""
-
-    def __init__(self) -> None:
-        self.at: datetime | None = None
-
-    def __call__(self) -> datetime:
-        return self.at or utcnow()
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(cli, "utcnow", clock)
-    return clock
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from events.services import cancel_visit, update_visit, visit_data
-from volunteers import services
+from volunteers import signups
 
 NODE_DIR = Path(__file__).parent / "node"
 
@@ -54,7 +54,7 @@ def attached_calendars(inbox, flask_command, db_session, now, make_school, make_
     school = make_school(name="乌鲁木齐市第一小学", timezone="Asia/Urumqi")
     visit = make_visit(school=school, title="火星车科学日")
     volunteer = make_user(locale="en")
-    services.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=volunteer, now=now)
+    signups.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=volunteer, now=now)
     db_session.commit()
     data = visit_data(visit)
     data.starts_at += timedelta(hours=1)

@@ -13,7 +13,7 @@ import pytest
 
 from events.services import cancel_visit, update_visit, visit_data
 from mail.services import queue_message
-from volunteers import services
+from volunteers import signups
 
 TITLE = "Mars rover day"
 SCHOOL = "乌鲁木齐市第一小学"
@@ -89,10 +89,10 @@ def test_confirmed_waitlisted_cancelled_and_promoted_each_arrive_once_in_the_rea
     visit = urumqi_visit(capacity=1)
     holder = volunteers[first]
     waiting = volunteers["zh_CN" if first == "en" else "en"]
-    held, _ = services.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=holder, now=now)
-    services.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=waiting, now=now)
+    held, _ = signups.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=holder, now=now)
+    signups.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=waiting, now=now)
     db_session.commit()
-    services.cancel_signup(db_session, held, by=holder, now=now)
+    signups.cancel_signup(db_session, held, by=holder, now=now)
 
     assert flask_command("send-mail").strip() == "sent 4, failed 0"
     assert flask_command("send-mail").strip() == "sent 0, failed 0"
@@ -121,7 +121,7 @@ def test_a_visit_change_and_its_cancellation_reach_everyone_signed_up_once_sayin
 ):
     visit = urumqi_visit(capacity=1)
     for person in volunteers.values():  # one confirmed, one waitlisted: both are told
-        services.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=person, now=now)
+        signups.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=person, now=now)
     db_session.commit()
     flask_command("send-mail")
     before = len(inbox.received)
@@ -157,20 +157,20 @@ def test_send_reminders_sends_each_reminder_once_however_often_it_runs(
 ):
     visit = urumqi_visit(capacity=2)
     for person in volunteers.values():
-        services.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=person, now=now)
+        signups.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=person, now=now)
     db_session.commit()
     flask_command("send-mail")
     before = {person.email: len(inbox.to(person.email)) for person in volunteers.values()}
 
-    clock.at = visit.starts_at - timedelta(hours=72)
+    clock.set(visit.starts_at - timedelta(hours=72))
     assert flask_command("send-reminders").strip() == "queued 0 reminder(s)"
     for hours_before in (48, 3):
-        clock.at = visit.starts_at - timedelta(hours=hours_before)
+        clock.set(visit.starts_at - timedelta(hours=hours_before))
         runs = [flask_command("send-reminders").strip() for _ in range(3)]
         assert runs == ["queued 2 reminder(s)", "queued 0 reminder(s)", "queued 0 reminder(s)"]
         assert flask_command("send-mail").strip() == "sent 2, failed 0"
         assert flask_command("send-mail").strip() == "sent 0, failed 0"
-    clock.at = visit.starts_at - timedelta(hours=1)
+    clock.set(visit.starts_at - timedelta(hours=1))
     assert flask_command("send-reminders").strip() == "queued 0 reminder(s)"
     assert flask_command("send-mail").strip() == "sent 0, failed 0"
 
@@ -191,8 +191,8 @@ def test_a_reminder_for_a_late_signup_says_the_time_really_left(
     visit = urumqi_visit()
     person = volunteers["en"]
     starts = visit.starts_at
-    services.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=person, now=starts - timedelta(minutes=70))
-    clock.at = starts - timedelta(minutes=65)
+    signups.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=person, now=starts - timedelta(minutes=70))
+    clock.set(starts - timedelta(minutes=65))
     assert flask_command("send-reminders").strip() == "queued 1 reminder(s)"
     flask_command("send-mail")
     assert inbox.to(person.email)[-1].subject == f"Reminder: {TITLE} starts in 1 hour"
@@ -200,7 +200,7 @@ def test_a_reminder_for_a_late_signup_says_the_time_really_left(
 
 def test_every_line_of_every_message_is_translated_into_chinese(db_session, now, urumqi_visit, volunteers):
     visit = urumqi_visit()
-    signup, _ = services.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=volunteers["zh_CN"], now=now)
+    signup, _ = signups.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=volunteers["zh_CN"], now=now)
     context = {
         "signup": signup,
         "visit": visit,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event
 
 from extensions import db
-from volunteers import services
+from volunteers import signups
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +20,7 @@ def sign(db_session, now):
     """Sign someone up through the rules (at `now`, or at another moment for visits in the past)."""
 
     def do(slot, user, *, at=None, **kwargs):
-        signup, _ = services.sign_up(db_session, slot_id=slot.id, volunteer=user, now=at or now, **kwargs)
+        signup, _ = signups.sign_up(db_session, slot_id=slot.id, volunteer=user, now=at or now, **kwargs)
         db_session.commit()
         return signup
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from accounts.models import Role
 from tests.volunteers.conftest import page
-from volunteers import services
+from volunteers import signups
 from volunteers.models import SignupStatus
 
 
@@ -24,12 +24,12 @@ def test_upcoming_and_past_visits_with_status_and_waitlist_position(
     unrecorded = make_visit(title="Magnet day", days_ahead=-5)
     sign(confirmed.slots[0], volunteer)
     sign(full.slots[0], volunteer)
-    services.cancel_signup(db_session, sign(cancelled.slots[0], volunteer), by=volunteer, now=cancelled.created_at)
+    signups.cancel_signup(db_session, sign(cancelled.slots[0], volunteer), by=volunteer, now=cancelled.created_at)
     for visit in (attended, missed, unrecorded):
         sign(visit.slots[0], volunteer, at=visit.starts_at - timedelta(hours=2))
-    services.active_signup(db_session, volunteer, attended.id).status = SignupStatus.ATTENDED
-    services.mark_no_show(
-        db_session, services.active_signup(db_session, volunteer, missed.id), by=admin, now=missed.ends_at
+    signups.active_signup(db_session, volunteer, attended.id).status = SignupStatus.ATTENDED
+    signups.mark_no_show(
+        db_session, signups.active_signup(db_session, volunteer, missed.id), by=admin, now=missed.ends_at
     )
     db_session.commit()
     login(volunteer)
@@ -48,7 +48,10 @@ def test_upcoming_and_past_visits_with_status_and_waitlist_position(
 
 
 def test_signed_in_people_find_my_visits_in_the_menu(client, login, make_user):
-    assert 'href="/my/visits"' not in page(client.get("/"))
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "<h1>Upcoming science visits</h1>" in page(response)
+    assert 'href="/my/visits"' not in page(response)
     login(make_user())
     assert '<a href="/my/visits">My visits</a>' in page(client.get("/"))
 
@@ -82,11 +85,10 @@ def test_waitlist_positions_take_one_query_however_many_visits_wait(
 
 def test_a_cancelled_visit_stays_in_my_visits_marked_cancelled(client, login, make_user, make_visit, db_session, now):
     from events.services import cancel_visit
-    from volunteers import services as signup_services
 
     volunteer = make_user()
     visit = make_visit(title="Called-off visit")
-    signup_services.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=volunteer, now=now)
+    signups.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=volunteer, now=now)
     cancel_visit(db_session, visit, now=now)
     db_session.commit()
     login(volunteer)

@@ -12,7 +12,7 @@ from accounts.services import issue_api_token
 from mail.models import OutboxMessage
 from tests.conftest import PASSWORD
 from tests.volunteers.conftest import flashes, page
-from volunteers import services
+from volunteers import rosters
 from volunteers.models import SignupStatus
 
 
@@ -96,7 +96,7 @@ def test_deleting_the_account_cancels_future_places_promotes_the_next_and_anonym
     assert theirs.status == SignupStatus.CONFIRMED  # the place went to the first person waiting
     assert db_session.query(OutboxMessage).filter_by(recipient=waiting.email).count() == 2  # waitlisted, promoted
     assert done.status == SignupStatus.ATTENDED  # past hours stay in the totals
-    team = services.company_team(db_session, volunteer.company, now)
+    team = rosters.company_team(db_session, volunteer.company, now)
     assert volunteer.id not in {c.user.id for c in team.people}
     assert team.total_minutes == 6 * 60
     assert db_session.query(OutboxMessage).filter_by(recipient="vera@example.com").count() == mail_before

@@ -25,7 +25,7 @@ from accounts.models import Role
 from accounts.services import issue_api_token
 from events.models import RoleSlot
 from mail.models import OutboxMessage
-from volunteers import services
+from volunteers import signups, waitlist
 from volunteers.models import Signup, SignupStatus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,24 +134,24 @@ def slot_state(db_session, slot_id: int) -> tuple[RoleSlot, list[Signup], list[S
     """The slot, its confirmed and its waiting signups, checked against each other."""
     fresh(db_session)
     slot = db_session.get(RoleSlot, slot_id)
-    signups = db_session.scalars(select(Signup).where(Signup.slot_id == slot_id)).all()
-    confirmed = [s for s in signups if s.status == SignupStatus.CONFIRMED]
-    waiting = sorted((s for s in signups if s.status == SignupStatus.WAITLISTED), key=lambda s: s.queue_number)
+    rows = db_session.scalars(select(Signup).where(Signup.slot_id == slot_id)).all()
+    confirmed = [s for s in rows if s.status == SignupStatus.CONFIRMED]
+    waiting = sorted((s for s in rows if s.status == SignupStatus.WAITLISTED), key=lambda s: s.queue_number)
     assert slot.taken == len(confirmed) <= slot.capacity
     assert slot.waitlisted == len(waiting)
     if waiting:
         assert slot.taken == slot.capacity, "a place is free while people wait for one"
-    positions = services.waitlist_positions(db_session, waiting)
+    positions = waitlist.waitlist_positions(db_session, waiting)
     assert [positions[s.id] for s in waiting] == list(range(1, len(waiting) + 1))
-    active = [s.user_id for s in signups if s.is_active]
+    active = [s.user_id for s in rows if s.is_active]
     assert len(active) == len(set(active)), "someone holds two places"
     return slot, confirmed, waiting
 
 
 def prefill(db_session, now, slot: RoleSlot, people) -> list[Signup]:
-    signups = [services.sign_up(db_session, slot_id=slot.id, volunteer=p, now=now)[0] for p in people]
+    made = [signups.sign_up(db_session, slot_id=slot.id, volunteer=p, now=now)[0] for p in people]
     db_session.commit()
-    return signups
+    return made
 
 
 def outbox_count(db_session, user) -> int:
@@ -249,8 +249,8 @@ def _free_socket() -> socket.socket:
 
 
 @pytest.fixture
-def gunicorn(app, database_url, tmp_path):
-    """The app under gunicorn with three worker processes of eight threads, on the test's database."""
+def gunicorn(app, database_url, tmp_path, clock):
+    """The app under gunicorn with three worker processes of eight threads, on the test's database and clock."""
     sock = _free_socket()
     log, access = tmp_path / "gunicorn.log", tmp_path / "access.log"
     env = {
@@ -261,6 +261,7 @@ def gunicorn(app, database_url, tmp_path):
         "RATELIMIT_ENABLED": "false",
         "MAIL_BACKEND": "console",
         "PYTHONPATH": str(ROOT),
+        "SCIVISIT_TEST_NOW": clock.now.isoformat(),
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -270,7 +271,7 @@ def gunicorn(app, database_url, tmp_path):
                 *("--bind", f"fd://{sock.fileno()}", "--log-level", "warning", "--graceful-timeout", "2"),
                 # the worker's process id with each request, to show the race reached several processes
                 *("--access-logfile", str(access), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s"),
-                "app:create_app()",
+                "tests.stopped_clock_app:create_app()",
             ],
             cwd=ROOT,
             env=env,

@@ -1,0 +1,43 @@
+"""HTTP pieces that the pages, the API plumbing and the login wiring share.
+
+Nothing here knows about a package's rules: which requests are API requests, how an API error
+looks, where a `next` link may lead.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import jsonify, request
+
+#: every JSON endpoint lives under this path
+API_PREFIX = "/api/v1"
+
+
+def is_api_request() -> bool:
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer …` header, if the request carries one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def json_error(code: str, message: str, status: int, **extra):
+    """The API's error body: {"error": {"code", "message", ...}}."""
+    response = jsonify({"error": {"code": code, "message": message, **extra}})
+    response.status_code = status
+    return response
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only follow a `next` that stays on this site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return default

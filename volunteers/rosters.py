@@ -1,0 +1,222 @@
+"""Read models: a volunteer's visits, a visit's roster (for coordinators, for hosts, as rows for
+CSV and the API), a company's team with their hours, and what a coordinator chooses from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+
+from accounts.models import Company, Role, User
+from events.models import RoleSlot, SlotRole, Visit, VisitStatus
+from volunteers.models import ACTIVE_STATUSES, Signup, SignupStatus
+from volunteers.registration import people_query
+from volunteers.waitlist import waitlist_positions
+
+
+@dataclass
+class MyVisits:
+    """One volunteer's signups for the "My visits" page."""
+
+    upcoming: list[Signup]
+    past: list[Signup]
+    #: signup id -> waitlist position, for the waiting ones
+    positions: dict[int, int]
+
+
+#: past signups worth showing: the visit happened (cancelled and waitlisted ones never did for them)
+_PAST_STATUSES = (SignupStatus.CONFIRMED, SignupStatus.ATTENDED, SignupStatus.NO_SHOW)
+
+
+def my_visits(session: Session, user: User, now: datetime) -> MyVisits:
+    """A volunteer's coming visits (confirmed or waiting) and the ones they took part in."""
+    signups = session.scalars(
+        select(Signup)
+        .join(Visit, Signup.visit_id == Visit.id)
+        .where(
+            Signup.user_id == user.id,
+            or_(
+                Signup.status != SignupStatus.CANCELLED,
+                # ended by the visit's cancellation: shown so the volunteer sees it was called off
+                and_(Visit.status == VisitStatus.CANCELLED, Signup.cancelled_at == Visit.cancelled_at),
+            ),
+        )
+        .order_by(Visit.starts_at, Signup.id)
+    ).all()
+    upcoming = [
+        s for s in signups if s.visit.ends_at > now and (s.is_active or s.visit.status == VisitStatus.CANCELLED)
+    ]
+    past = [s for s in signups if s.status in _PAST_STATUSES and s.visit.ends_at <= now]
+    past.reverse()  # the latest first
+    return MyVisits(upcoming=upcoming, past=past, positions=waitlist_positions(session, upcoming))
+
+
+#: how the roster orders people within a role: those with a place first, then the waitlist in order
+_ROSTER_ORDER = {
+    SignupStatus.CONFIRMED: 0,
+    SignupStatus.ATTENDED: 0,
+    SignupStatus.NO_SHOW: 1,
+    SignupStatus.WAITLISTED: 2,
+}
+
+
+@dataclass
+class RosterSlot:
+    slot: RoleSlot
+    signups: list[Signup]
+
+
+@dataclass
+class Roster:
+    slots: list[RosterSlot]
+    #: signup id -> waitlist position, for the waiting ones
+    positions: dict[int, int]
+
+
+def visit_roster(session: Session, visit: Visit) -> Roster:
+    """Everyone with a place, a place in the queue or a record in the visit, by role (for coordinators)."""
+    signups = session.scalars(
+        select(Signup)
+        .where(Signup.visit_id == visit.id, Signup.status != SignupStatus.CANCELLED)
+        .order_by(Signup.queue_number, Signup.created_at, Signup.id)
+        .options(selectinload(Signup.assigned_by), joinedload(Signup.user).joinedload(User.company))
+    ).all()
+    by_slot: dict[int, list[Signup]] = {slot.id: [] for slot in visit.slots}
+    for signup in sorted(signups, key=lambda s: _ROSTER_ORDER[s.status]):
+        by_slot.setdefault(signup.slot_id, []).append(signup)
+    return Roster(
+        slots=[RosterSlot(slot=slot, signups=by_slot[slot.id]) for slot in visit.slots],
+        positions=waitlist_positions(session, list(signups)),
+    )
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One person on a visit's full roster: what the CSV file, the API and reports list."""
+
+    signup: Signup
+    role: SlotRole
+    #: place in the slot's waitlist (1 is next); None when not waiting
+    position: int | None
+
+    @property
+    def user(self) -> User:
+        return self.signup.user
+
+
+def roster_rows(session: Session, visit: Visit) -> list[RosterRow]:
+    """The full roster as rows, by role, those with a place first, then the waitlist in order."""
+    roster = visit_roster(session, visit)
+    return [
+        RosterRow(signup=signup, role=part.slot.role, position=roster.positions.get(signup.id))
+        for part in roster.slots
+        for signup in part.signups
+    ]
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """What a school host may know about a volunteer: a first name, a role, and the lead's phone."""
+
+    role: SlotRole
+    first_name: str
+    #: only for the lead instructor, so the school can reach the team on the day
+    phone: str | None
+
+
+def host_roster(session: Session, visit: Visit) -> list[TeamMember]:
+    """The team coming to (or that came to) the school, with nothing personal beyond the rules above."""
+    signups = session.scalars(
+        select(Signup)
+        .where(Signup.visit_id == visit.id, Signup.status.in_((SignupStatus.CONFIRMED, SignupStatus.ATTENDED)))
+        .order_by(Signup.slot_id, Signup.confirmed_at, Signup.id)
+    ).all()
+    return [
+        TeamMember(
+            role=s.slot.role,
+            first_name=s.user.first_name,
+            phone=s.user.phone if s.slot.role == SlotRole.LEAD_INSTRUCTOR else None,
+        )
+        for s in signups
+    ]
+
+
+def upcoming_slots(session: Session, now: datetime) -> list[RoleSlot]:
+    """Role slots of published visits that have not started, soonest first, for a coordinator to choose from."""
+    return list(
+        session.scalars(
+            select(RoleSlot)
+            .join(Visit, RoleSlot.visit_id == Visit.id)
+            .where(Visit.status == VisitStatus.PUBLISHED, Visit.starts_at > now)
+            .order_by(Visit.starts_at, Visit.id, RoleSlot.id)
+            .options(contains_eager(RoleSlot.visit))
+            .limit(500)
+        )
+    )
+
+
+def colleagues(session: Session, company: Company) -> list[User]:
+    """A company's active volunteers: whom its coordinator may sign up."""
+    return list(session.scalars(people_query(role=Role.VOLUNTEER, company_id=company.id).where(User.active.is_(True))))
+
+
+def assignable_people(session: Session) -> list[User]:
+    """Active volunteers an admin can put into a slot by hand."""
+    return list(session.scalars(people_query(role=Role.VOLUNTEER).where(User.active.is_(True))))
+
+
+@dataclass
+class Colleague:
+    """A company's person as their company coordinator sees them."""
+
+    user: User
+    upcoming: list[Signup]
+    #: minutes of attended visits
+    minutes: int
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+
+@dataclass
+class CompanyTeam:
+    people: list[Colleague]
+    positions: dict[int, int]
+    #: minutes of attended visits of everyone who is or was with the company, deleted accounts included
+    total_minutes: int
+
+    @property
+    def total_hours(self) -> float:
+        return round(self.total_minutes / 60, 1)
+
+
+def company_team(session: Session, company: Company, now: datetime) -> CompanyTeam:
+    """A company's active people with their coming signups and hours, and the company's total, in three queries."""
+    members = list(session.scalars(people_query(company_id=company.id).where(User.active.is_(True))))
+    signups = session.scalars(
+        select(Signup)
+        .join(Visit, Signup.visit_id == Visit.id)
+        .where(
+            Signup.user_id.in_(select(User.id).where(User.company_id == company.id)),
+            Signup.status.in_((*ACTIVE_STATUSES, SignupStatus.ATTENDED)),
+        )
+        .order_by(Visit.starts_at, Signup.id)
+    ).all()
+    upcoming: dict[int, list[Signup]] = {}
+    minutes: dict[int, int] = {}
+    for signup in signups:
+        if signup.is_active and signup.visit.ends_at > now:
+            upcoming.setdefault(signup.user_id, []).append(signup)
+        elif signup.status == SignupStatus.ATTENDED:
+            # Until check-in exists, an attended visit counts in full, from its start to its end.
+            length = signup.visit.ends_at - signup.visit.starts_at
+            minutes[signup.user_id] = minutes.get(signup.user_id, 0) + int(length.total_seconds() // 60)
+    waiting = [s for group in upcoming.values() for s in group]
+    return CompanyTeam(
+        people=[Colleague(user=m, upcoming=upcoming.get(m.id, []), minutes=minutes.get(m.id, 0)) for m in members],
+        positions=waitlist_positions(session, waiting),
+        total_minutes=sum(minutes.values()),
+    )
