@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app
 # Where translatable strings live (the virtual environment must not be scanned).
-SOURCES := app.py api.py access.py cli.py demo.py accounts core events kits mail volunteers templates
+SOURCES := app.py api.py cli.py demo.py accounts core events kits mail volunteers templates
 
 .PHONY: run test install dev-install translations extract-messages migrate seed lint format bench clean
 
