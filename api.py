@@ -22,10 +22,12 @@ HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     410: "invalid_token",
+    413: "too_large",
     415: "bad_request",
     422: "validation_error",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 
 

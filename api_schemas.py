@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import Select
 from webargs.flaskparser import FlaskParser
 
+from core.forms import ONE_LINE_MESSAGE, is_one_line
 from extensions import db
 
 #: PostgreSQL's INTEGER: ids and counts beyond it would fail in the database, not in validation.
@@ -90,9 +91,17 @@ def not_blank(value: str) -> None:
         raise ma.ValidationError("May not be blank.")
 
 
-def text(max_length: int, *, blank: bool = True, **kwargs) -> Text:
-    """A string of at most `max_length` characters (the column's size); `blank=False` needs more than spaces."""
-    return Text(validate=[ma.validate.Length(max=max_length), *([] if blank else [not_blank])], **kwargs)
+def _one_line(value: str) -> None:
+    """No line breaks or control characters: titles and names end up in mail subjects."""
+    if not is_one_line(value):
+        raise ma.ValidationError(str(ONE_LINE_MESSAGE))
+
+
+def text(max_length: int, *, blank: bool = True, one_line: bool = False, **kwargs) -> Text:
+    """A string of at most `max_length` characters (the column's size); `blank=False` needs more than spaces,
+    `one_line=True` refuses line breaks and control characters."""
+    checks = [*([] if blank else [not_blank]), *([_one_line] if one_line else [])]
+    return Text(validate=[ma.validate.Length(max=max_length), *checks], **kwargs)
 
 
 _HTTP_URL = ma.validate.URL(schemes={"http", "https"}, require_tld=False)

@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template
+from flask import Flask, g, jsonify, make_response, render_template
+from flask import Request as FlaskRequest
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream
 
 import api as api_plumbing
 from config import from_environment
@@ -20,14 +25,44 @@ from core.errors import DomainError
 from core.http import is_api_request, json_error
 from core.i18n import LOCALES, current_locale_code, html_lang, select_locale
 from core.web import take_write_lock
-from extensions import babel, csrf, db, limiter, migrate
+from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent
+
+
+class _BodyWithinLimit(LimitedStream):
+    """A body of unknown length (chunked), read at most one byte past MAX_CONTENT_LENGTH and refused there.
+
+    Werkzeug stops such a body at the limit and hands the truncated part to the parser as if it were
+    whole; reading one byte more tells a body that fits from one that does not.
+    """
+
+    def __init__(self, stream, limit: int) -> None:
+        super().__init__(stream, limit + 1, is_max=True)
+        self._max = limit
+
+    def readinto(self, buffer) -> int | None:
+        size = super().readinto(buffer)
+        if self._pos > self._max:
+            raise RequestEntityTooLarge()
+        return size
+
+
+class Request(FlaskRequest):
+    """Flask's request, refusing (413) a chunked body over MAX_CONTENT_LENGTH instead of truncating it."""
+
+    @cached_property
+    def stream(self):
+        limit = self.max_content_length
+        if limit is not None and self.content_length is None and self.environ.get("wsgi.input_terminated"):
+            return _BodyWithinLimit(self.environ["wsgi.input"], limit)
+        return super().stream
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI, error pages."""
     app = Flask(__name__, instance_path=os.environ.get("SCIVISIT_INSTANCE", str(ROOT / "instance")))
+    app.request_class = Request
     app.config.update(from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
@@ -41,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_error_handlers(app)
     _register_template_helpers(app)
     _register_health(app)
+    _warn_about_rate_limits(app)
 
     from cli import register_cli
 
@@ -96,8 +132,13 @@ ERROR_PAGES = {
     404: (lambda: _("Page not found"), lambda: _("This page does not exist or has moved.")),
     405: (lambda: _("Not allowed"), lambda: _("This method is not allowed here.")),
     410: (lambda: _("Link expired"), lambda: _("This link is not valid or has expired.")),
+    413: (lambda: _("Too large"), lambda: _("The request is too large. Send less data and try again.")),
     429: (lambda: _("Too many attempts"), lambda: _("Too many attempts. Please wait a minute and try again.")),
     500: (lambda: _("Something went wrong"), lambda: _("Something went wrong on our side. Please try again.")),
+    503: (
+        lambda: _("Temporarily unavailable"),
+        lambda: _("The service is briefly unavailable. Please try again in a moment."),
+    ),
 }
 
 
@@ -125,6 +166,21 @@ def _register_error_handlers(app: Flask) -> None:
         if is_api_request():
             return api_plumbing.domain_error_response(error)
         return _error_page(error.status, error.message, error.message)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(SQLAlchemyTimeoutError)
+    def handle_database_unavailable(error: Exception):
+        # The database cannot be reached (down, restarting, pool exhausted): a client may try again later.
+        app.logger.exception("database unavailable", exc_info=error)
+        db.session.rollback()
+        # Whoever it was, the rest of this request (the language, the headers) must not ask the
+        # database again: answer as to an anonymous visitor. `g._login_user` is Flask-Login's
+        # per-request cache of the current user.
+        g._login_user = login_manager.anonymous_user()
+        response = make_response(handle_http_error(ServiceUnavailable()))
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
@@ -165,6 +221,8 @@ def _register_template_helpers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["PRODUCTION"] and app.config["HSTS_MAX_AGE"] > 0:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
         if current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "private, no-store")
         response.vary.add("Accept-Language")
@@ -182,15 +240,39 @@ def _register_health(app: Flask) -> None:
     @app.get("/readyz")
     @limiter.exempt
     def readyz():
-        """Readiness: the database answers too."""
+        """Readiness: the database and the rate-limit store answer too."""
+        checks = {"database": "ok", "rate_limit_store": "ok"}
         try:
             db.session.execute(text("SELECT 1"))
         except Exception:  # any database failure means not ready
-            app.logger.exception("readiness check failed")
-            return jsonify(status="unavailable"), 503
-        return jsonify(status="ok")
+            app.logger.exception("readiness check failed: database")
+            checks["database"] = "unavailable"
+        if not app.config["RATELIMIT_ENABLED"]:
+            checks["rate_limit_store"] = "disabled"
+        elif not _rate_limit_store_answers():
+            app.logger.error("readiness check failed: rate-limit store %s", app.config["RATELIMIT_STORAGE_URI"])
+            checks["rate_limit_store"] = "unavailable"
+        ready = all(value in ("ok", "disabled") for value in checks.values())
+        return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503
 
     @app.get("/favicon.ico")
     @limiter.exempt
     def favicon():
         return app.send_static_file("favicon.svg"), 200, {"Content-Type": "image/svg+xml"}
+
+
+def _rate_limit_store_answers() -> bool:
+    try:
+        return bool(limiter.storage.check())
+    except Exception:  # an unreachable store may raise instead of answering False
+        return False
+
+
+def _warn_about_rate_limits(app: Flask) -> None:
+    """Several processes counting in their own memory multiply every limit by their number."""
+    if app.config["PRODUCTION"] and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        app.logger.warning(
+            "RATELIMIT_STORAGE_URI is memory:// in production: each server process counts on its own, so "
+            "every login and signup limit is multiplied by the number of processes. Set it to a shared "
+            "store, for example redis://127.0.0.1:6379/0."
+        )

@@ -1,8 +1,9 @@
-"""Flask CLI commands: create-user, seed-demo, send-mail, send-reminders."""
+"""Flask CLI commands: create-user, backup, seed-demo, send-mail, send-reminders."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -18,6 +19,7 @@ from extensions import db
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
+    app.cli.add_command(backup_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(send_reminders_command)
@@ -66,6 +68,21 @@ def create_user_command(email, name, roles, company, password):
     click.echo(f"Created {user.email} ({', '.join(sorted(roles))}).")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@with_appcontext
+def backup_command(path, force):
+    """Copy the SQLite database to PATH while the app keeps serving (PostgreSQL: use pg_dump)."""
+    from core.backup import BackupError, backup_database
+
+    try:
+        backup_database(db.engine.url, path, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up the database to {path}.")
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
@@ -89,16 +106,20 @@ def seed_demo_command():
 @click.option("--interval", default=15, show_default=True)
 @with_appcontext
 def send_mail_command(loop, interval):
-    """Deliver due messages from the outbox (run from cron, or with --loop)."""
+    """Deliver due messages from the outbox (run from cron, or with --loop); failures go to stderr."""
     from flask import current_app
 
     from mail.services import deliver_due, transport_for
 
     transport = transport_for(current_app.config["MAIL_BACKEND"])
     while True:
-        sent, failed = deliver_due(db.session, timeutil.now(), transport)
-        if sent or failed or not loop:
-            click.echo(f"sent {sent}, failed {failed}")
+        report = deliver_due(db.session, timeutil.now(), transport)
+        if report.sent or report.failed or not loop:
+            click.echo(f"sent {report.sent}, failed {report.failed}")
+        # A message that fails is the message's problem, kept on its row and retried: the run still
+        # worked (exit 0), but cron's mail and the logs should show it.
+        for message_id, error in report.failures:
+            click.echo(f"message {message_id} failed: {error}", err=True)
         if not loop:
             return
         time.sleep(interval)

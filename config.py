@@ -51,6 +51,8 @@ def from_environment(instance_path: Path) -> dict:
         "SECRET_KEY": _secret_key(instance_path, production),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL", default_db)),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        #: bytes; a longer request body is refused (413) rather than read whole
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -63,6 +65,10 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        #: when the shared store (Redis) is unreachable, keep limiting in this process's memory, log it
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        #: seconds browsers keep to HTTPS after a production response (Strict-Transport-Security)
+        "HSTS_MAX_AGE": int(env.get("HSTS_MAX_AGE", str(365 * 24 * 3600))),
         #: how many reverse proxies (nginx, a load balancer) sit in front and set X-Forwarded-*
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "console"),
@@ -72,7 +78,9 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), False),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "SciVisit <noreply@scivisit.local>"),
-        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
+        #: tries per message before it stays failed (waiting 2, 4, 8 ... minutes between them, about 4 hours
+        #: in all at 8); a failed message is listed on /admin/outbox, where it can be tried again
+        "MAIL_MAX_ATTEMPTS": max(1, int(env.get("MAIL_MAX_ATTEMPTS", "8"))),
         #: deliver the outbox from a thread inside the web process (development convenience)
         "MAIL_WORKER_THREAD": _bool(env.get("MAIL_WORKER_THREAD"), False),
         "INVITATION_TTL_HOURS": int(env.get("INVITATION_TTL_HOURS", "168")),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import abort, g, request
+from flask import abort, g
 from flask_login import current_user
 
 from accounts import services
 from accounts.access import SIGNED_IN, requires
 from accounts.schemas import PersonSchema
-from accounts.sessions import account_limits, login_limits
+from accounts.sessions import login_limits, sign_in_limit
 from api_schemas import ApiBlueprint, Text
 from core.http import bearer_token
 from extensions import db, limiter
@@ -26,18 +26,9 @@ class TokenSchema(ma.Schema):
     token = ma.fields.String(required=True, metadata={"description": "Send as `Authorization: Bearer <token>`"})
 
 
-def _json_account_key() -> str:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # not a ValueError, so `silent` lets it through; the parser answers 400
-        body = None
-    email = body.get("email") if isinstance(body, dict) else None
-    return "account:" + (services.normalise_email(email) if isinstance(email, str) else "")
-
-
 @blp.post("/tokens")
 @limiter.limit(login_limits)
-@limiter.limit(account_limits, key_func=_json_account_key)
+@sign_in_limit
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 @blp.errors(401, 429)

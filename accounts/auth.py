@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
@@ -20,6 +20,8 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
+        if is_api_request() and bearer_token():
+            return None  # a request that carries a token is authenticated by that token alone
         user_id, _, nonce = session_id.partition(":")
         if not user_id.isdigit():
             return None
@@ -30,8 +32,17 @@ def init_login(app: Flask) -> None:
 
     @login_manager.request_loader
     def load_user_from_token(_request) -> User | None:
-        token = bearer_token() if is_api_request() else None
-        return user_for_api_token(db.session, token) if token else None
+        user = _token_user()
+        return user or None
+
+    @app.before_request
+    def refuse_bad_tokens():
+        """A token that is unknown, revoked or of a disabled account is a 401, whatever else the request carries."""
+        if _token_user() is False:
+            response = json_error("unauthorized", str(_l("Please log in.")), 401)
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        return None
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -41,3 +52,14 @@ def init_login(app: Flask) -> None:
 
         flash(login_manager.login_message, "info")
         return redirect(url_for("accounts.login", next=request.full_path if request.query_string else request.path))
+
+
+def _token_user() -> User | bool | None:
+    """The account of the request's bearer token: None without a token, False for a token that is no good.
+
+    Looked up once per request and kept in `g`.
+    """
+    if "token_user" not in g:
+        token = bearer_token() if is_api_request() else None
+        g.token_user = None if not token else (user_for_api_token(db.session, token) or False)
+    return g.token_user

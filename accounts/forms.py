@@ -6,7 +6,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from accounts.models import Role
-from core.forms import strip
+from core.forms import SingleLine, strip
 
 
 class LoginForm(FlaskForm):
@@ -47,7 +47,7 @@ class InvitationForm(FlaskForm):
 
 
 class NewAccountMixin:
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)], filters=[strip])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100), SingleLine()], filters=[strip])
     phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=32)], filters=[strip])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
     confirm = PasswordField(

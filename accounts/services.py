@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -114,21 +114,44 @@ def authenticate(session: Session, email: str, password: str) -> User:
     return user
 
 
-def _set_password(user: User, password: str) -> None:
+def end_sessions(user: User) -> None:
+    """Every web session of this account stops authenticating (a copy of an old cookie included)."""
+    user.session_nonce = new_token()[1][:32]
+
+
+def revoke_credentials(session: Session, user: User, now: datetime) -> None:
+    """Everything that could act as this person ends: sessions, API tokens, outstanding reset links."""
+    end_sessions(user)
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _set_password(session: Session, user: User, password: str, now: datetime) -> None:
     check_password_strength(password, context=[user.email, user.name])
     user.password_hash = hash_password(password)
-    user.session_nonce = new_token()[1][:32]  # ends every other session of this account
+    # A password changes because it may be known to someone else: nothing issued under it survives.
+    revoke_credentials(session, user, now)
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change a password after checking the current one; other sessions are logged out.
+def change_password(session: Session, user: User, current: str, new: str, now: datetime) -> None:
+    """Change a password after checking the current one; other sessions, API tokens and reset links end.
 
     Raises: wrong_password, password_too_short, password_too_common.
     """
     if not check_password_hash(user.password_hash, current):
         raise DomainError("wrong_password", field="current_password")
     try:
-        _set_password(user, new)
+        _set_password(session, user, new, now)
     except DomainError as error:
         error.field = "new_password"
         raise
@@ -172,13 +195,13 @@ def check_reset_token(session: Session, raw: str, now: datetime) -> None:
 
 
 def reset_password(session: Session, raw: str, new_password: str, now: datetime) -> User:
-    """Use a reset link once: set the new password and end every existing session.
+    """Use a reset link once: set the new password; sessions, API tokens and the other reset links end.
 
     Raises: invalid_token, password_too_short, password_too_common.
     """
     reset = _usable_reset(session, raw, now)
     try:
-        _set_password(reset.user, new_password)
+        _set_password(session, reset.user, new_password, now)
     except DomainError as error:
         error.field = "new_password"
         raise

@@ -7,10 +7,12 @@ starts a fresh session and counts against the same limits.
 from __future__ import annotations
 
 from flask import current_app, request, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from accounts.models import User
+from accounts.services import end_sessions, normalise_email
 from core.i18n import LOCALES, current_locale_code
+from extensions import limiter
 
 
 def login_limits() -> str:
@@ -23,9 +25,20 @@ def account_limits() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
 
 
-def form_account_key() -> str:
-    """The rate-limit key of the account a form names by its email field."""
-    return "account:" + (request.form.get("email") or "").strip().lower()
+def account_key() -> str:
+    """The rate-limit key of the account a request names by its email, in a form or a JSON body."""
+    email = request.form.get("email")
+    if email is None and request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # not a ValueError, so `silent` lets it through; the parser answers 400
+            body = None
+        email = body.get("email") if isinstance(body, dict) else None
+    return "account:" + (normalise_email(email) if isinstance(email, str) else "")
+
+
+#: Logging in on the page and asking the API for a token guess the same password: one counter per account.
+sign_in_limit = limiter.shared_limit(account_limits, scope="sign-in", key_func=account_key, methods=["POST"])
 
 
 def start_session(user: User) -> None:
@@ -39,7 +52,10 @@ def start_session(user: User) -> None:
 
 
 def end_session() -> None:
-    """Log out and forget the session, keeping only the language this browser chose."""
+    """Log out: every session of the account ends on the server too (a copied cookie stops working);
+    this browser keeps only the language it chose. The caller commits."""
+    if current_user.is_authenticated:
+        end_sessions(current_user._get_current_object())
     logout_user()
     locale = session.get("locale")
     session.clear()

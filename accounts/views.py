@@ -1,4 +1,4 @@
-"""Account pages: log in and out, language, passwords, invitations."""
+"""Account pages: log in and out, language, passwords, invitations, the outbox of mail that failed."""
 
 from __future__ import annotations
 
@@ -9,18 +9,20 @@ from flask_login import current_user, login_user
 from accounts import services
 from accounts.access import SIGNED_IN, requires
 from accounts.forms import AcceptInvitationForm, LoginForm, PasswordChangeForm, PasswordForgotForm, PasswordResetForm
-from accounts.sessions import account_limits, end_session, form_account_key, login_limits, start_session
+from accounts.models import Role
+from accounts.sessions import account_key, account_limits, end_session, login_limits, sign_in_limit, start_session
 from core.http import safe_next
 from core.i18n import LOCALES
-from core.web import form_status, submit
+from core.web import act, form_status, paginate, submit
 from extensions import db, limiter
+from mail import services as mail
 
 bp = Blueprint("accounts", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limits, methods=["POST"])
-@limiter.limit(account_limits, methods=["POST"], key_func=form_account_key)
+@sign_in_limit
 def login():
     """Log in with email and password."""
     form = LoginForm(next=request.args.get("next", ""))
@@ -41,6 +43,7 @@ def login():
 def logout():
     """Log out and forget the session."""
     end_session()
+    db.session.commit()
     flash(_("You have logged out."), "success")
     return redirect(url_for("events.home"))
 
@@ -66,7 +69,7 @@ def change_password():
         user = current_user._get_current_object()
 
         def change():
-            services.change_password(db.session, user, form.current_password.data, form.new_password.data)
+            services.change_password(db.session, user, form.current_password.data, form.new_password.data, g.now)
             login_user(user)  # this session carries on with the new nonce
 
         done = submit(
@@ -82,7 +85,7 @@ def change_password():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(login_limits, methods=["POST"])
-@limiter.limit(account_limits, methods=["POST"], key_func=form_account_key)
+@limiter.limit(account_limits, methods=["POST"], key_func=account_key)
 def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = PasswordForgotForm()
@@ -144,3 +147,24 @@ def accept_invitation(token: str):
         if done:
             return done
     return render_template("accounts/accept_invitation.html", form=form, invitation=invitation), form_status(form)
+
+
+# ---------------------------------------------------------------- the outbox
+
+
+@bp.get("/admin/outbox")
+@requires(Role.ADMIN)
+def outbox():
+    """Messages that could not be sent: given up, or waiting to be tried again."""
+    return render_template("accounts/outbox.html", page=paginate(mail.troubled_messages()))
+
+
+@bp.post("/admin/outbox/<int:message_id>/retry")
+@requires(Role.ADMIN)
+def retry_message(message_id: int):
+    """Try a failed message again at the next delivery run, with all its tries."""
+    return act(
+        lambda: mail.retry_message(db.session, message_id, g.now),
+        done=lambda message: _("The message to %(recipient)s will be sent again.", recipient=message.recipient),
+        then=url_for("accounts.outbox"),
+    )

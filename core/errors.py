@@ -14,6 +14,8 @@ CODES: dict[str, tuple[int, object]] = {
     "rate_limited": (429, _l("Too many attempts. Please wait a minute and try again.")),
     "csrf_failed": (400, _l("The form expired. Please reload the page and try again.")),
     "bad_request": (400, _l("The request could not be understood.")),
+    "too_large": (413, _l("The request is too large. Send less data and try again.")),
+    "unavailable": (503, _l("The service is briefly unavailable. Please try again in a moment.")),
     "password_too_short": (422, _l("Use at least 8 characters.")),
     "password_too_common": (422, _l("This password is too common or too easy to guess.")),
     "wrong_password": (422, _l("The current password is not right.")),

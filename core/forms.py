@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from wtforms import SelectMultipleField, widgets
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField, ValidationError, widgets
 
 from core.errors import DomainError, all_problems
+
+#: line breaks (CR, LF, NEL, U+2028, U+2029) and every other C0 and C1 control character
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: what a one-line field says when it holds one of them
+ONE_LINE_MESSAGE = _l("Use one line, without line breaks or control characters.")
+
+
+def is_one_line(value: str) -> bool:
+    """True when `value` has no line break or control character (it may end up in a mail header)."""
+    return CONTROL_CHARACTERS.search(value) is None
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -12,6 +25,16 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class SingleLine:
+    """Refuse line breaks and control characters in a field a person types on one line (a title, a name)."""
+
+    field_flags = {}
+
+    def __call__(self, form, field) -> None:
+        if isinstance(field.data, str) and not is_one_line(field.data):
+            raise ValidationError(ONE_LINE_MESSAGE)
 
 
 def strip(value):

@@ -29,7 +29,8 @@ def take_write_lock() -> None:
     Two writers then queue on the busy timeout instead of one failing with "database is locked"
     when it upgrades a read lock, and no view has to remember to ask for it.
     """
-    if request.method in UNSAFE_METHODS:
+    # A request that matched no route (404, 405) never reaches a view: it needs no lock.
+    if request.method in UNSAFE_METHODS and request.routing_exception is None:
         begin_write(db.session)
 
 

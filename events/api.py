@@ -64,7 +64,7 @@ class SchoolSchema(ma.Schema):
 
 
 class SchoolCreateSchema(ma.Schema):
-    name = text(200, blank=False, required=True)
+    name = text(200, blank=False, one_line=True, required=True)
     province = text(50, blank=False, required=True)
     prefecture = text(50)
     county = text(50)
@@ -79,7 +79,7 @@ class SchoolCreateSchema(ma.Schema):
 class SchoolChangeSchema(SchoolCreateSchema):
     """Every field is optional; host_ids, when given, replaces the hosts."""
 
-    name = text(200, blank=False)
+    name = text(200, blank=False, one_line=True)
     province = text(50, blank=False)
     archived = ma.fields.Boolean()
 
@@ -221,7 +221,7 @@ class SlotChangeSchema(SlotInSchema):
 
 
 class LessonInSchema(ma.Schema):
-    title = text(200, blank=False, required=True)
+    title = text(200, blank=False, one_line=True, required=True)
     grade = integer(1, 12, required=True)
     starts_at = UtcDateTime(required=True)
     ends_at = UtcDateTime(required=True)
@@ -246,7 +246,7 @@ def _list(schema: type[ma.Schema], maximum: int, **kwargs) -> ma.fields.List:
 
 class VisitCreateSchema(ma.Schema):
     school_id = id_field(required=True)
-    title = text(200, blank=False, required=True)
+    title = text(200, blank=False, one_line=True, required=True)
     starts_at = UtcDateTime(required=True)
     ends_at = UtcDateTime(required=True)
     signup_opens_at = UtcDateTime(allow_none=True, load_default=None)
@@ -262,7 +262,7 @@ class VisitChangeSchema(ma.Schema):
     """Every field is optional; slots, lessons and satellites, when given, replace the lists."""
 
     school_id = id_field()
-    title = text(200, blank=False)
+    title = text(200, blank=False, one_line=True)
     starts_at = UtcDateTime()
     ends_at = UtcDateTime()
     signup_opens_at = UtcDateTime(allow_none=True)

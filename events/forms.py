@@ -35,7 +35,7 @@ from wtforms.widgets import HiddenInput
 
 from accounts.models import User
 from core.errors import DomainError, all_problems
-from core.forms import MultiCheckboxField, strip
+from core.forms import MultiCheckboxField, SingleLine, strip
 from core.i18n import SPOKEN_LANGUAGES
 from core.timeutil import COMMON_TIMEZONES, DEFAULT_TZ, in_zone, local_to_utc, naive_local_to_utc
 from events.models import School, SlotRole, Visit, VisitStatus
@@ -189,7 +189,7 @@ class LessonForm(RowForm):
     data_class = LessonData
 
     id = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    title = StringField(_l("Lesson title"), validators=[Length(max=200)], filters=[strip])
+    title = StringField(_l("Lesson title"), validators=[Length(max=200), SingleLine()], filters=[strip])
     grade = IntegerField(_l("Grade"), validators=[Optional(), NumberRange(min=1, max=12)])
     classroom = StringField(_l("Classroom"), validators=[Length(max=100)], filters=[strip])
     starts_at = TimeField(_l("Starts"), format=TIME_FORMATS, validators=[Optional()])
@@ -228,7 +228,7 @@ class VisitForm(FlaskForm):
     school_id = SelectField(
         _l("School"), coerce=optional_int, choices=[], validators=[DataRequired(message=_l("Choose a school."))]
     )
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], filters=[strip])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), SingleLine()], filters=[strip])
     date = DateField(_l("Date"), validators=[DataRequired()])
     starts_at = TimeField(_l("Starts"), format=TIME_FORMATS, validators=[DataRequired()])
     ends_at = TimeField(_l("Ends"), format=TIME_FORMATS, validators=[DataRequired()])
@@ -350,7 +350,7 @@ class SchoolFilterForm(FlaskForm):
 
 
 class SchoolForm(FlaskForm):
-    name = StringField(_l("School name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
+    name = StringField(_l("School name"), validators=[DataRequired(), Length(max=200), SingleLine()], filters=[strip])
     province = StringField(_l("Province"), validators=[DataRequired(), Length(max=50)], filters=[strip])
     prefecture = StringField(_l("Prefecture"), validators=[Length(max=50)], filters=[strip])
     county = StringField(_l("County"), validators=[Length(max=50)], filters=[strip])

@@ -26,7 +26,7 @@ class KitTypeSchema(ma.Schema):
 
 
 class KitTypeCreateSchema(ma.Schema):
-    name = text(200, blank=False, required=True)
+    name = text(200, blank=False, one_line=True, required=True)
     description = text(5000, load_default="")
     students_per_kit = integer(1, 1000, load_default=1)
     consumable = ma.fields.Boolean(load_default=True)

@@ -5,11 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
-from core.forms import strip
+from core.forms import SingleLine, strip
 
 
 class KitTypeForm(FlaskForm):
-    name = StringField(_l("Kit type name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
+    name = StringField(_l("Kit type name"), validators=[DataRequired(), Length(max=200), SingleLine()], filters=[strip])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     students_per_kit = IntegerField(
         _l("Students per kit"), default=1, validators=[DataRequired(), NumberRange(min=1, max=100)]

@@ -27,6 +27,8 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
+    #: the template under templates/mail/ it was rendered from, to tell messages apart in the outbox page
+    template: Mapped[str] = mapped_column(String(100), default="")
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     #: [{"filename", "content_type", "content"}], text content only (calendar files)
@@ -34,6 +36,10 @@ class OutboxMessage(db.Model):
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
+    #: tries so far; a claim counts one, and the outcome is written only by the claim with this count
     attempts: Mapped[int] = mapped_column(default=0)
+    #: the error of the latest failed try ("" when none failed)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    #: when the latest try began
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

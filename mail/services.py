@@ -1,24 +1,49 @@
-"""Writing messages into the outbox and delivering them at most once."""
+"""Writing messages into the outbox, delivering them at most once, and retrying those that failed.
+
+A message that cannot be built or sent is retried with back-off up to MAIL_MAX_ATTEMPTS tries and
+then stays failed until someone retries it from the outbox page; it never stops the others.
+"""
 
 from __future__ import annotations
 
+import re
 import smtplib
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from api_schemas import MAX_INT
+from core.errors import DomainError
+from core.forms import CONTROL_CHARACTERS
 from core.i18n import DEFAULT_LOCALE
 from mail.models import OutboxMessage, OutboxStatus
 
 #: a message stuck in "sending" this long is assumed lost by a crashed sender and retried
 SENDING_LEASE = timedelta(minutes=10)
+#: the longest error text kept on a message
+MAX_ERROR_LENGTH = 2000
+
+
+def header_text(value: str) -> str:
+    """`value` fit for a mail header: line breaks and other control characters become one space.
+
+    A CR, LF, U+2028 or any C0/C1 control in a header makes the email package refuse the whole
+    message (and a bare line break could smuggle in another header), so none may reach one.
+    """
+    return re.sub(r"\s+", " ", CONTROL_CHARACTERS.sub(" ", value)).strip()
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: 2, 4, 8, 16 ... minutes."""
+    return timedelta(minutes=2**attempts)
 
 
 def queue_message(
@@ -37,7 +62,8 @@ def queue_message(
     subject, _, body = text.strip().partition("\n")
     message = OutboxMessage(
         recipient=recipient,
-        subject=subject.strip(),
+        template=template,
+        subject=header_text(subject),
         body=body.strip() + "\n",
         attachments=attachments or [],
         created_at=now,
@@ -48,32 +74,62 @@ def queue_message(
     return message
 
 
-def _claim(session: Session, message_id: int, now: datetime) -> bool:
-    """Take one message for sending; False when another sender got it first."""
+def _claim(session: Session, message_id: int, now: datetime, max_attempts: int) -> bool:
+    """Take one message for sending; False when another sender got it first or it has no tries left."""
     result = session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
             OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
             OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.attempts < max_attempts,
         )
-        .values(status=OutboxStatus.SENDING, next_attempt_at=now + SENDING_LEASE, attempts=OutboxMessage.attempts + 1)
+        .values(
+            status=OutboxStatus.SENDING,
+            next_attempt_at=now + SENDING_LEASE,
+            attempts=OutboxMessage.attempts + 1,
+            last_attempt_at=now,
+        )
     )
     return result.rowcount == 1
 
 
+def _give_up_abandoned(session: Session, now: datetime, max_attempts: int) -> None:
+    """Fail messages whose last try was left unfinished by a sender that stopped (its lease is over)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.attempts >= max_attempts,
+        )
+        .values(status=OutboxStatus.FAILED, last_error="The sender stopped during the last try.")
+        .execution_options(synchronize_session=False)
+    )
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    """The message as an email, every header value one clean line.
+
+    Raises ValueError for a recipient with a line break or control character: an address cannot
+    be mended by guessing, so the message fails (and shows on the outbox page) instead.
+    """
+    if CONTROL_CHARACTERS.search(message.recipient):
+        raise ValueError(f"recipient address has a line break or control character: {message.recipient!r}")
     email = EmailMessage()
-    email["From"] = sender
+    email["From"] = header_text(sender)
     email["To"] = message.recipient
-    email["Subject"] = message.subject
+    email["Subject"] = header_text(message.subject)
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = f"<outbox-{message.id}@scivisit>"
     email.set_content(message.body)
     for item in message.attachments or []:
         maintype, _, subtype = item["content_type"].partition("/")
         email.add_attachment(
-            item["content"].encode("utf-8"), maintype=maintype, subtype=subtype, filename=item["filename"]
+            item["content"].encode("utf-8"),
+            maintype=maintype,
+            subtype=subtype,
+            filename=header_text(item["filename"]),
         )
     return email
 
@@ -100,47 +156,75 @@ def transport_for(backend: str) -> Callable[[EmailMessage], None]:
     return {"smtp": smtp_transport, "console": console_transport}[backend]
 
 
-def deliver_due(session: Session, now: datetime, transport: Callable[[EmailMessage], None]) -> tuple[int, int]:
+@dataclass
+class DeliveryReport:
+    """What one delivery run did: how many went out, and (id, error) of each try that failed."""
+
+    sent: int = 0
+    failures: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+
+def _error_text(exc: Exception) -> str:
+    """The error as kept on the row (PostgreSQL text cannot hold NUL)."""
+    return f"{type(exc).__name__}: {exc}".replace("\x00", "")[:MAX_ERROR_LENGTH]
+
+
+def deliver_due(session: Session, now: datetime, transport: Callable[[EmailMessage], None]) -> DeliveryReport:
     """Send every message that is due; commits after each so a message is never sent twice.
 
-    This is a worker, not a request: it owns its transactions. Returns (sent, failed).
+    This is a worker, not a request: it owns its transactions. A message that cannot be built or
+    sent is retried later with back-off, or failed after MAIL_MAX_ATTEMPTS tries, and the run goes
+    on to the next one.
     """
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    _give_up_abandoned(session, now, max_attempts)
     due = session.scalars(
         select(OutboxMessage.id)
         .where(
             OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
             OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.attempts < max_attempts,
         )
         .order_by(OutboxMessage.id)
     ).all()
     session.commit()
-    sent = failed = 0
+    report = DeliveryReport()
     for message_id in due:
-        claimed = _claim(session, message_id, now)
+        claimed = _claim(session, message_id, now, max_attempts)
         session.commit()
         if not claimed:
             continue
         message = session.get(OutboxMessage, message_id)
-        email, attempts = build_email(message, sender), message.attempts
+        attempts, email, error = message.attempts, None, None
+        try:
+            email = build_email(message, sender)
+        except Exception as exc:  # a message that cannot be built fails alone, like one that cannot be sent
+            error = _error_text(exc)
         # No transaction stays open over the network call: on SQLite a write at the end of a
         # read begun before another process's commit fails with "database is locked", which
         # would leave a sent message in "sending" to be sent again after its lease.
         session.commit()
-        try:
-            transport(email)
-        except Exception as exc:  # any transport failure is retried later with back-off
-            outcome = {"last_error": f"{type(exc).__name__}: {exc}"[:2000]}
+        if email is not None:
+            try:
+                transport(email)
+            except Exception as exc:  # any transport failure is retried later with back-off
+                error = _error_text(exc)
+        if error is None:
+            outcome = {"status": OutboxStatus.SENT, "sent_at": now}
+            report.sent += 1
+        else:
+            outcome = {"last_error": error}
             if attempts >= max_attempts:
                 outcome["status"] = OutboxStatus.FAILED
             else:
                 outcome["status"] = OutboxStatus.PENDING
-                outcome["next_attempt_at"] = now + timedelta(minutes=2**attempts)
-            failed += 1
-        else:
-            outcome = {"status": OutboxStatus.SENT, "sent_at": now}
-            sent += 1
+                outcome["next_attempt_at"] = now + retry_delay(attempts)
+            report.failures.append((message_id, error))
         # Only while the claim is still ours: a sender that took over after the lease records its own.
         session.execute(
             update(OutboxMessage)
@@ -153,4 +237,30 @@ def deliver_due(session: Session, now: datetime, transport: Callable[[EmailMessa
             .execution_options(synchronize_session=False)
         )
         session.commit()
-    return sent, failed
+    return report
+
+
+def troubled_messages() -> Select:
+    """Messages that failed for good, then those waiting to be tried again after an error; latest first."""
+    given_up = OutboxMessage.status == OutboxStatus.FAILED
+    retrying = and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.last_error != "")
+    return (
+        select(OutboxMessage)
+        .where(or_(given_up, retrying))
+        .order_by(given_up.desc(), OutboxMessage.last_attempt_at.desc(), OutboxMessage.id.desc())
+    )
+
+
+def retry_message(session: Session, message_id: int, now: datetime) -> OutboxMessage:
+    """Make a failed (or retrying) message due now with all its tries again.
+
+    Raises not_found when there is no such message, or it is not waiting after an error.
+    """
+    message = session.get(OutboxMessage, message_id) if 0 < message_id <= MAX_INT else None
+    if message is None or message.status not in (OutboxStatus.FAILED, OutboxStatus.PENDING) or not message.last_error:
+        raise DomainError("not_found")
+    message.status = OutboxStatus.PENDING
+    message.next_attempt_at = now
+    message.attempts = 0
+    session.flush()
+    return message

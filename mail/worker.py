@@ -22,7 +22,9 @@ def start_mail_thread(app: Flask) -> threading.Thread:
         while not stop.wait(INTERVAL_SECONDS):
             with app.app_context():
                 try:
-                    deliver_due(db.session, timeutil.now(), transport)
+                    report = deliver_due(db.session, timeutil.now(), transport)
+                    for message_id, error in report.failures:
+                        app.logger.warning("mail message %s failed: %s", message_id, error)
                 except Exception:  # keep the loop alive; the next round retries
                     app.logger.exception("mail delivery round failed")
                 finally:

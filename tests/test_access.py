@@ -56,6 +56,9 @@ TABLE = [
         302,
         endpoint="volunteers.revoke_invitation",
     ),
+    row("GET", "/admin/outbox", 302, 403, 403, 403, 200, endpoint="accounts.outbox"),
+    # no failed message in this world: the admin is told there is none to retry
+    row("POST", "/admin/outbox/999999/retry", 302, 403, 403, 403, 404, endpoint="accounts.retry_message"),
     # volunteers
     row("GET", "/register", 200, 200, 200, 200, 200, endpoint="volunteers.register"),
     row("GET", "/profile", 302, 200, 200, 200, 200, endpoint="volunteers.profile"),

@@ -38,7 +38,7 @@ blp = ApiBlueprint("volunteers_api", __name__, url_prefix="/api/v1/volunteers", 
 
 class PersonCreateSchema(ma.Schema):
     email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
-    name = text(100, blank=False, required=True)
+    name = text(100, blank=False, one_line=True, required=True)
     password = Text(required=True, validate=ma.validate.Length(max=MAX_PASSWORD_LENGTH))
     roles = ma.fields.List(
         ma.fields.Enum(Role, by_value=True), load_default=list, metadata={"description": "Default: volunteer"}

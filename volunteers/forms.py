@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from accounts.forms import NewAccountMixin
 from accounts.models import Role, TrainingStatus
-from core.forms import MultiCheckboxField, strip
+from core.forms import MultiCheckboxField, SingleLine, strip
 from core.i18n import LOCALES, SPOKEN_LANGUAGES, html_lang
 
 
@@ -26,7 +26,7 @@ class RegistrationForm(NewAccountMixin, FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)], filters=[strip])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100), SingleLine()], filters=[strip])
     phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=32)], filters=[strip])
     languages = MultiCheckboxField(_l("Languages you speak"), choices=language_choices())
     skills = TextAreaField(_l("Skills and experience"), validators=[Optional(), Length(max=2000)])
@@ -46,7 +46,7 @@ class PersonForm(NewAccountMixin, FlaskForm):
 
 
 class CompanyForm(FlaskForm):
-    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
+    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200), SingleLine()], filters=[strip])
 
 
 class PeopleFilterForm(FlaskForm):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from accounts.models import ApiToken, Role, User
-from accounts.services import hash_password, set_roles
+from accounts.models import Role, User
+from accounts.services import hash_password, revoke_credentials, set_roles
 from events.models import Visit, school_host
 from volunteers.models import ACTIVE_STATUSES, Signup
 from volunteers.signups import withdraw
@@ -86,13 +86,7 @@ def delete_account(session: Session, user: User, now: datetime) -> None:
     user.skills = ""
     user.password_hash = hash_password(secrets.token_urlsafe(32))
     user.active = False
-    user.session_nonce = secrets.token_hex(16)
     set_roles(user, user.roles & {Role.VOLUNTEER})
     session.execute(delete(school_host).where(school_host.c.user_id == user.id))
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    revoke_credentials(session, user, now)
     session.flush()

@@ -12,7 +12,7 @@ from accounts import services as accounts
 from accounts.access import SIGNED_IN, requires, viewer
 from accounts.forms import InvitationForm
 from accounts.models import Company, Invitation, Role, TrainingStatus, User
-from accounts.sessions import account_limits, end_session, form_account_key, login_limits, start_session
+from accounts.sessions import account_key, account_limits, end_session, login_limits, start_session
 from core.downloads import csv_response, json_response
 from core.errors import DomainError
 from core.formatting import localtime
@@ -46,7 +46,7 @@ bp = Blueprint("volunteers", __name__)
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(login_limits, methods=["POST"])
-@limiter.limit(account_limits, methods=["POST"], key_func=form_account_key)
+@limiter.limit(account_limits, methods=["POST"], key_func=account_key)
 def register():
     """A volunteer creates an account with their company's join code."""
     # A coordinator's invitation link brings the join code along (only shown on GET; a POST sends its own).

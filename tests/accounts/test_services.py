@@ -84,13 +84,13 @@ def test_a_deactivated_account_cannot_log_in(make_user, db_session):
     assert codes(excinfo) == "invalid_credentials"
 
 
-def test_change_password_checks_the_current_one_and_ends_other_sessions(make_user, db_session):
+def test_change_password_checks_the_current_one_and_ends_other_sessions(make_user, db_session, now):
     user = make_user()
     old_session_id = user.get_id()
     with pytest.raises(DomainError) as excinfo:
-        services.change_password(db_session, user, "wrong", "a-brand-new-passphrase")
+        services.change_password(db_session, user, "wrong", "a-brand-new-passphrase", now)
     assert codes(excinfo) == "wrong_password"
-    services.change_password(db_session, user, PASSWORD, "a-brand-new-passphrase")
+    services.change_password(db_session, user, PASSWORD, "a-brand-new-passphrase", now)
     assert user.get_id() != old_session_id
     assert services.authenticate(db_session, user.email, "a-brand-new-passphrase") is user
 

@@ -103,3 +103,16 @@ def test_an_unexpected_failure_is_a_json_internal_error(client, make_user, beare
     response = client.get("/api/v1/kit-types", headers=bearer(make_user()))
     assert_error(response, 500, "internal_error")
     assert "on fire" not in response.get_data(as_text=True)
+
+
+def test_unknown_paths_under_the_api_are_json_not_found_for_every_method(client, admin):
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        for path in ("/api/v1/nope", "/api/v1/visits/nope/deeper"):
+            for headers in ({}, admin):
+                assert_error(client.open(path, method=method, headers=headers), 404, "not_found")
+
+
+def test_methods_a_collection_does_not_have_are_json_method_not_allowed(client, admin):
+    for method in ("DELETE", "PATCH", "PUT", "PROPFIND"):
+        for headers in ({}, admin):
+            assert_error(client.open("/api/v1/visits", method=method, headers=headers), 405, "method_not_allowed")

@@ -7,9 +7,13 @@ import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from mail.models import OutboxMessage
+from mail.services import queue_message
 
 
 @dataclass
@@ -101,14 +105,41 @@ def inbox(app, smtp_server) -> Inbox:
 
 @pytest.fixture
 def flask_command(app, runner, db_session):
-    """Run `flask <args>` as cron would: its own app context and database session."""
+    """Run `flask <args>` as cron would: its own app context and database session.
 
-    def invoke(*args: str) -> str:
+    Returns what it wrote to `stream`: "stdout", "stderr" or "output" (both).
+    """
+
+    def invoke(*args: str, stream: str = "stdout") -> str:
         db_session.commit()
         with app.app_context():
             result = runner.invoke(args=list(args))
         db_session.expire_all()
         assert result.exit_code == 0, result.output
-        return result.output
+        return getattr(result, stream)
 
     return invoke
+
+
+@pytest.fixture
+def queue_mail(db_session, now):
+    """Put `count` password-reset messages in the outbox, due now."""
+
+    def queue(count: int = 1, locale: str = "en") -> list[OutboxMessage]:
+        messages = [
+            queue_message(
+                db_session,
+                recipient=f"reader{i}@example.com",
+                template="password_reset",
+                locale=locale,
+                now=now,
+                user=SimpleNamespace(name=f"Reader {i}"),
+                minutes=60,
+                link=f"http://scivisit.test/reset/{i}",
+            )
+            for i in range(count)
+        ]
+        db_session.commit()
+        return messages
+
+    return queue
