@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
@@ -71,6 +72,8 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    # Ids in paths stay within the database's INTEGER: a larger one is simply not there (404), not an overflow.
+    app.url_map.converters["int"] = DatabaseId
     _init_extensions(app)
     _register_blueprints(app)
     _register_error_handlers(app)
@@ -259,6 +262,14 @@ def _register_health(app: Flask) -> None:
     @limiter.exempt
     def favicon():
         return app.send_static_file("favicon.svg"), 200, {"Content-Type": "image/svg+xml"}
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in every route: a whole number from 0 to PostgreSQL's INTEGER maximum."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _rate_limit_store_answers() -> bool:

@@ -152,3 +152,20 @@ def test_seed_demo_loads_once_with_every_role_and_five_regions(runner, db_sessio
     assert len({s.county for s in db_session.query(School)}) >= 5
     statuses = {v.status for v in db_session.query(Visit)}
     assert statuses == set(VisitStatus)
+
+
+def test_ids_beyond_the_databases_integer_in_page_paths_are_not_found(client):
+    assert client.get("/visits/99999999999999999999").status_code == 404
+    assert client.get("/visits/2147483648").status_code == 404
+    assert client.get("/schools/99999999999999999999").status_code == 404
+    assert client.get("/api/v1/visits/99999999999999999999").status_code == 404
+    assert client.get("/").status_code == 200
+
+
+def test_an_unknown_role_filter_on_the_people_list_is_ignored(client, login, make_user):
+    from accounts.models import Role
+
+    login(make_user(Role.ADMIN, name="Ada Admin"))
+    response = client.get("/people/?role=x")
+    assert response.status_code == 200
+    assert "Ada Admin" in response.get_data(as_text=True)

@@ -110,7 +110,8 @@ def people():
     filters = PeopleFilterForm(request.args)
     filters.validate()
     query = registration.people_query(
-        role=Role(filters.role.data) if filters.role.data else None, search=filters.q.data or ""
+        role=Role(filters.role.data) if filters.role.data and not filters.role.errors else None,
+        search=filters.q.data or "" if not filters.q.errors else "",
     )
     return render_template("volunteers/people.html", page=paginate(query), filters=filters, args=page_args())
 
