@@ -15,7 +15,6 @@ from flask_login import current_user
 from accounts.models import Role, User
 from extensions import login_manager
 
-ANYONE = "anyone"
 SIGNED_IN = "signed_in"
 
 
@@ -43,11 +42,6 @@ def requires(*roles: Role | str):
 def viewer() -> User | None:
     """The signed-in person, or None for an anonymous visitor."""
     return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def can_manage(user: User | None) -> bool:
-    """Schools, visits, kit types, companies and people are managed by programme coordinators."""
-    return user is not None and user.is_admin
 
 
 def can_see_contact(viewer_: User | None, person: User) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from accounts import services
 from accounts.models import ApiToken, PasswordReset
 from mail.models import OutboxMessage
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, csrf_token_from
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 
@@ -96,8 +96,6 @@ def test_a_token_request_with_a_cookie_needs_no_csrf_token_and_a_cookie_alone_st
     user = make_user()
     slot = make_visit().slots[0]
     client = app.test_client()
-    from tests.conftest import csrf_token_from
-
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
     client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
     assert client.post(f"/api/v1/slots/{slot.id}/signups", json={}).status_code == 400  # cookie alone: CSRF
@@ -112,14 +110,6 @@ def test_a_token_request_with_a_cookie_needs_no_csrf_token_and_a_cookie_alone_st
 limits_on = pytest.mark.app_config(
     RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ACCOUNT="3 per minute", LOGIN_LIMIT_PER_IP="50 per minute"
 )
-
-
-@pytest.fixture
-def limited_app(app):
-    from extensions import limiter
-
-    limiter.reset()
-    return app
 
 
 @limits_on

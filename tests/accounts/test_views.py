@@ -200,14 +200,6 @@ limits_on = pytest.mark.app_config(
 )
 
 
-@pytest.fixture
-def limited_app(app):
-    from extensions import limiter
-
-    limiter.reset()
-    return app
-
-
 @limits_on
 def test_login_is_limited_per_account_with_a_clear_429_page(limited_app, make_user):
     client = limited_app.test_client()
