@@ -13,14 +13,12 @@ from flask_smorest import Blueprint
 from sqlalchemy import Select
 from webargs.flaskparser import FlaskParser
 
-from core.forms import ONE_LINE_MESSAGE, is_one_line
-from extensions import db
+from core.forms import ONE_LINE_MESSAGE, UNSTORABLE_MESSAGE, is_one_line, is_storable
+from extensions import MAX_PAGE, db
 
 #: PostgreSQL's INTEGER: ids and counts beyond it would fail in the database, not in validation.
 MAX_INT = 2**31 - 1
 MAX_PER_PAGE = 100
-#: deeper pages than this are not useful, and the offset must stay far from the database's limits
-MAX_PAGE = 100_000
 
 
 class ApiParser(FlaskParser):
@@ -71,18 +69,13 @@ def get_or_none(model, ident: int):
 
 
 class Text(ma.fields.String):
-    """A string the database can store: no NUL characters and no lone surrogates."""
-
-    default_error_messages = {"unstorable": "Contains characters that cannot be stored."}
+    """A string the database can store: no NUL or other control characters, no lone surrogates
+    (`core.forms.is_storable`, which every page form applies as well)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise self.make_error("unstorable")
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as error:
-            raise self.make_error("unstorable") from error
+        if not is_storable(text):
+            raise ma.ValidationError(str(UNSTORABLE_MESSAGE))
         return text
 
 

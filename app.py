@@ -21,11 +21,10 @@ from werkzeug.wsgi import LimitedStream
 
 import api as api_plumbing
 from config import from_environment
-from core.db import configure_sqlite
+from core.db import configure_sqlite, forbid_writes_in_safe_requests
 from core.errors import DomainError
 from core.http import is_api_request, json_error
 from core.i18n import LOCALES, current_locale_code, html_lang, select_locale
-from core.web import take_write_lock
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent
@@ -95,6 +94,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+    forbid_writes_in_safe_requests(db.session)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
@@ -122,7 +122,6 @@ def _register_blueprints(app: Flask) -> None:
     api_plumbing.init_api(app, [accounts_api, schools_blp, visits_blp, kits_api, volunteers_api, signups_api])
     # Visit changes reach signups through events' signals; connected here, not as a side effect of an import.
     connect_receivers()
-    app.before_request(take_write_lock)
 
 
 def _error_page(status: int, title: str, message: str):
@@ -146,8 +145,13 @@ ERROR_PAGES = {
 
 
 def _register_error_handlers(app: Flask) -> None:
+    from core.http import with_error_headers
+
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        return with_error_headers(make_response(http_error_answer(error)), error)
+
+    def http_error_answer(error: HTTPException):
         if isinstance(error, CSRFError):
             error.code = 400
         if is_api_request():

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from accounts.models import Company, Role
 from accounts.services import create_user, set_roles
 from core import timeutil
+from core.db import begin_write
 from core.errors import DomainError
 from extensions import db
 
@@ -44,6 +45,7 @@ def create_user_command(email, name, roles, company, password):
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     now = timeutil.now()
+    begin_write(db.session)  # the app may be serving: hold SQLite's write lock from the first read
     company_row = None
     if company:
         from accounts.services import create_company
@@ -89,6 +91,7 @@ def seed_demo_command():
     """Load the bilingual demo data when the database is empty (safe to run again)."""
     from demo import seed_demo
 
+    begin_write(db.session)  # the app may be serving: hold SQLite's write lock from the first read
     created = seed_demo(db.session, timeutil.now())
     db.session.commit()
     if created:
@@ -131,6 +134,7 @@ def send_reminders_command():
     """Queue reminders for confirmed volunteers (REMINDER_HOURS before each visit), each exactly once."""
     from volunteers.notices import send_reminders
 
+    begin_write(db.session)  # read who is due and mark them reminded in one locked transaction
     queued = send_reminders(db.session, timeutil.now())
     db.session.commit()
     click.echo(f"queued {queued} reminder(s)")

@@ -85,6 +85,8 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_WORKER_THREAD": _bool(env.get("MAIL_WORKER_THREAD"), False),
         "INVITATION_TTL_HOURS": int(env.get("INVITATION_TTL_HOURS", "168")),
         "PASSWORD_RESET_TTL_MINUTES": int(env.get("PASSWORD_RESET_TTL_MINUTES", "60")),
+        #: how long the link that confirms a registration with a join code works
+        "REGISTRATION_TTL_HOURS": int(env.get("REGISTRATION_TTL_HOURS", "48")),
         "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "20")),

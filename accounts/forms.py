@@ -1,15 +1,14 @@
 """Account forms: shape only; the rules live in services."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from accounts.models import Role
-from core.forms import SingleLine, strip
+from core.forms import PageForm, SingleLine, strip
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)], filters=[strip])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
     next = HiddenField()
@@ -23,19 +22,19 @@ class NewPasswordMixin:
     )
 
 
-class PasswordChangeForm(NewPasswordMixin, FlaskForm):
+class PasswordChangeForm(NewPasswordMixin, PageForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
 
 
-class PasswordForgotForm(FlaskForm):
+class PasswordForgotForm(PageForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip])
 
 
-class PasswordResetForm(NewPasswordMixin, FlaskForm):
+class PasswordResetForm(NewPasswordMixin, PageForm):
     pass
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(PageForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip])
     role = SelectField(
         _l("Role"),
@@ -56,5 +55,5 @@ class NewAccountMixin:
     )
 
 
-class AcceptInvitationForm(NewAccountMixin, FlaskForm):
+class AcceptInvitationForm(NewAccountMixin, PageForm):
     pass

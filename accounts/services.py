@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -14,8 +15,9 @@ from zxcvbn import zxcvbn
 from accounts.models import ApiToken, Company, Invitation, PasswordReset, Role, User, UserRole
 from core.errors import DomainError
 from core.security import hash_token, new_join_code, new_token
+from core.timeutil import UTCDateTime
 from core.urls import external_url
-from mail.services import queue_message
+from mail.services import queue_message, queue_message_where
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -68,28 +70,66 @@ def create_user(
 ) -> User:
     """Create an account after checking the email is free and the password is strong enough.
 
-    Raises: email_taken, company_required, password_too_short, password_too_common.
+    Raises: company_required, password_too_short, password_too_common, email_taken (also when
+    another request creates the address at the same moment).
     """
-    email = normalise_email(email)
     roles = set(roles) or {Role.VOLUNTEER}
-    if find_user_by_email(session, email) is not None:
-        raise DomainError("email_taken", field="email")
     if Role.COORDINATOR in roles and company is None:
         raise DomainError("company_required", field="company")
-    check_password_strength(password, context=[email, name])
-    user = User(
+    check_password_strength(password, context=[normalise_email(email), name])
+    return create_user_with_password_hash(
+        session,
         email=email,
-        name=name.strip(),
-        phone=(phone or "").strip() or None,
+        name=name,
         password_hash=hash_password(password),
+        roles=roles,
+        now=now,
         company=company,
-        languages=list(languages or []),
+        phone=phone,
+        languages=languages,
         locale=locale,
-        created_at=now,
     )
-    user.role_rows = [UserRole(role=role) for role in sorted(roles)]
-    session.add(user)
-    session.flush()
+
+
+def create_user_with_password_hash(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password_hash: str,
+    roles: Iterable[Role],
+    now: datetime,
+    company: Company | None = None,
+    phone: str | None = None,
+    languages: list[str] | None = None,
+    locale: str | None = None,
+) -> User:
+    """Create an account whose password was checked and hashed earlier (a registration confirmed by mail).
+
+    Raises: email_taken (also when another request creates the address at the same moment).
+    """
+    email = normalise_email(email)
+    if find_user_by_email(session, email) is not None:
+        raise DomainError("email_taken", field="email")
+    try:
+        # On PostgreSQL two requests can both find the address free; the unique email lets one through.
+        with session.begin_nested():
+            user = User(
+                email=email,
+                name=name.strip(),
+                phone=(phone or "").strip() or None,
+                password_hash=password_hash,
+                company=company,
+                languages=list(languages or []),
+                locale=locale,
+                created_at=now,
+            )
+            user.role_rows = [UserRole(role=role) for role in sorted(set(roles) or {Role.VOLUNTEER})]
+            session.add(user)
+    except IntegrityError:
+        if find_user_by_email(session, email) is None:
+            raise
+        raise DomainError("email_taken", field="email") from None
     return user
 
 
@@ -158,25 +198,53 @@ def change_password(session: Session, user: User, current: str, new: str, now: d
     session.flush()
 
 
-def request_password_reset(session: Session, email: str, now: datetime) -> None:
-    """Mail a single-use reset link if the account exists; say nothing either way."""
-    user = find_user_by_email(session, email)
-    if user is None or not user.active:
-        return
+def _reset_ttl() -> timedelta:
+    return timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
+
+
+def issue_password_reset(session: Session, user: User, now: datetime) -> tuple[str, int]:
+    """A new single-use reset link for this account (to mail to it) and the minutes it works for."""
     raw, digest = new_token()
-    ttl = timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
+    ttl = _reset_ttl()
     session.add(PasswordReset(user=user, token_hash=digest, created_at=now, expires_at=now + ttl))
-    queue_message(
+    return external_url("accounts.reset_password", token=raw), int(ttl.total_seconds() // 60)
+
+
+def request_password_reset(session: Session, email: str, now: datetime) -> None:
+    """Mail a single-use reset link if an active account has this address; say nothing either way.
+
+    The work is the same whether or not the account exists, so its time does not tell: one lookup,
+    a token, the message rendered (for a stand-in when there is no account), then the same two
+    INSERT ... SELECT statements, which write the reset and the message only for an active account.
+    What still differs is the commit writing those rows to disk; only writing for addresses without
+    an account, or doing the work after the request, would even that out.
+    """
+    email = normalise_email(email)
+    account = and_(User.email == email, User.active.is_(True))
+    # Columns, not the User: loading one would load its roles too, a statement only found accounts run.
+    found = session.execute(select(User.name, User.locale).where(account)).first()
+    name, locale = found if found is not None else ("", None)
+    raw, digest = new_token()
+    ttl = _reset_ttl()
+    session.execute(
+        insert(PasswordReset).from_select(
+            ["user_id", "token_hash", "created_at", "expires_at"],
+            select(User.id, literal(digest), literal(now, UTCDateTime()), literal(now + ttl, UTCDateTime())).where(
+                account
+            ),
+        )
+    )
+    queue_message_where(
         session,
-        recipient=user.email,
+        account,
+        recipient=email,
         template="password_reset",
-        locale=user.locale,
+        locale=locale,
         now=now,
-        user=user,
+        name=name,
         link=external_url("accounts.reset_password", token=raw),
         minutes=int(ttl.total_seconds() // 60),
     )
-    session.flush()
 
 
 def _usable_reset(session: Session, raw: str, now: datetime) -> PasswordReset:
@@ -302,6 +370,22 @@ def accept_invitation(
     Raises: invalid_token, password_too_short, password_too_common.
     """
     invitation = usable_invitation(session, raw, now)
+    # Take the invitation first, atomically: of several requests with the same link at the same
+    # moment one gets it, the others wait for it to commit and then find it used (invalid_token).
+    taken = session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(accepted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise DomainError("invalid_token")
+    invitation.accepted_at = now
     user = create_user(
         session,
         email=invitation.email,
@@ -315,7 +399,6 @@ def accept_invitation(
     )
     if invitation.school is not None:
         invitation.school.hosts.append(user)
-    invitation.accepted_at = now
     session.flush()
     return user
 

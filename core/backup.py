@@ -23,7 +23,7 @@ def backup_database(database_url: str | URL, target: str | Path, *, force: bool 
     The copy is one snapshot of committed data, taken while other connections keep reading and
     writing. It is written to a temporary file beside `target` and moved into place only when
     complete, so `target` is never a half-written database. An existing `target` is replaced only
-    with `force`.
+    with `force`. Every failure is a BackupError saying what went wrong.
     """
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
@@ -38,23 +38,49 @@ def backup_database(database_url: str | URL, target: str | Path, *, force: bool 
     target = Path(target)
     if target.is_dir():
         raise BackupError(f"{target} is a directory; give the path of the backup file.")
+    if not target.parent.is_dir():
+        raise BackupError(f"The directory {target.parent} does not exist; create it first.")
     if target.exists() and not force:
         raise _exists(target)
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
     try:
-        _copy(source, temporary)
-        if force:
-            os.replace(temporary, target)
-        else:
-            # A hard link fails if `target` appeared meanwhile, where a rename would silently replace it.
-            try:
-                os.link(temporary, target)
-            except FileExistsError as error:
-                raise _exists(target) from error
-        _fsync_directory(target.parent)
+        try:
+            _copy(source, temporary)
+        except (OSError, sqlite3.Error) as error:
+            raise BackupError(f"Could not copy the database to {target}: {error}") from error
+        try:
+            _move_into_place(temporary, target, force=force)
+            _fsync_directory(target.parent)
+        except OSError as error:
+            raise BackupError(f"Could not put the backup in place at {target}: {error}") from error
     finally:
         temporary.unlink(missing_ok=True)
     return target
+
+
+def _move_into_place(temporary: Path, target: Path, *, force: bool) -> None:
+    """Rename the finished copy to `target`; without `force`, never over a file that appeared meanwhile."""
+    if force:
+        os.replace(temporary, target)
+        return
+    # A hard link fails if `target` appeared meanwhile, where a rename would silently replace it.
+    try:
+        os.link(temporary, target)
+        return
+    except FileExistsError as error:
+        raise _exists(target) from error
+    except (OSError, NotImplementedError):
+        pass  # a filesystem without hard links (FAT, exFAT, some network and FUSE mounts)
+    # Claim the name instead: O_EXCL fails if it exists, so the rename replaces only our own empty file.
+    try:
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError as error:
+        raise _exists(target) from error
+    try:
+        os.replace(temporary, target)
+    except OSError:
+        target.unlink(missing_ok=True)  # the empty file we claimed, never a backup
+        raise
 
 
 def _exists(target: Path) -> BackupError:

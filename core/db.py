@@ -1,15 +1,52 @@
-"""Database behaviour that must hold on SQLite as on PostgreSQL."""
+"""Database behaviour that must hold on SQLite as on PostgreSQL.
+
+SQLite allows one writer at a time. A transaction that begins with a plain (deferred) BEGIN,
+reads, and then writes must upgrade its lock; if another connection wrote in between, SQLite
+answers "database is locked" at once, whatever the busy timeout. So a transaction that may
+write begins with BEGIN IMMEDIATE, taking the write lock first and queueing on the busy timeout.
+For requests this is decided in one place, the engine's "begin" event (SQLAlchemy's documented
+recipe for pysqlite transactions), so no view can forget it:
+
+- a request whose method may change data (POST, PUT, PATCH, DELETE) begins every transaction
+  immediately;
+- a request whose method cannot (GET, HEAD, OPTIONS) reads from a snapshot with a deferred
+  BEGIN, so pages never wait for writers; it may not write at all (a flush with changes raises,
+  on every database) unless it declared it first with `begin_write`.
+
+Work outside a request (CLI commands, the mail thread, scripts and tests) begins deferred, so
+that reading holds no lock; what reads and then writes there calls `begin_write` first, and what
+begins with a write (a conditional UPDATE, as the outbox does) needs nothing.
+"""
 
 from __future__ import annotations
 
 import enum
 
+from flask import has_request_context, request
 from sqlalchemy import Enum, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 #: Execution option asking SQLite to take the write lock when the transaction begins.
 BEGIN_IMMEDIATE = "scivisit_begin_immediate"
+#: `Session.info` key: this session declared (with `begin_write`) that it writes.
+WRITES = "scivisit_writes"
+#: DBAPI connection `info` key: the current transaction began with BEGIN IMMEDIATE.
+_IMMEDIATE = "scivisit_immediate"
+
+#: methods that cannot change data (RFC 9110 "safe"): their requests read only
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def in_safe_request() -> bool:
+    """Whether this is a request whose method promises not to change anything."""
+    return has_request_context() and request.method in SAFE_METHODS
+
+
+def _begins_immediately(conn) -> bool:
+    if conn.get_execution_options().get(BEGIN_IMMEDIATE):
+        return True
+    return has_request_context() and request.method not in SAFE_METHODS
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -31,30 +68,47 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        if conn.get_execution_options().get(BEGIN_IMMEDIATE):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
+        immediate = _begins_immediately(conn)
+        conn.info[_IMMEDIATE] = immediate
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _refuse_writes_in_safe_requests(flushing: Session, _context, _instances) -> None:
+    if not (flushing.new or flushing.dirty or flushing.deleted):
+        return
+    if in_safe_request() and not flushing.info.get(WRITES):
+        raise RuntimeError(f"{request.method} {request.path} writes without begin_write()")
+
+
+def forbid_writes_in_safe_requests(session: scoped_session) -> None:
+    """A GET (HEAD, OPTIONS) request that writes without `begin_write` fails loudly, on every database.
+
+    On SQLite its deferred transaction could not take the write lock safely; everywhere, a safe
+    method that changes data surprises caches, link prefetchers and mail scanners. Idempotent:
+    every app built on the same `db` shares its session factory.
+    """
+    if not event.contains(session, "before_flush", _refuse_writes_in_safe_requests):
+        event.listen(session, "before_flush", _refuse_writes_in_safe_requests)
 
 
 def begin_write(session: Session) -> None:
-    """Start the session's transaction holding SQLite's write lock (a no-op elsewhere).
+    """Declare that this transaction writes: on SQLite, hold the write lock from its start.
 
-    Call it before reading anything that a scarce write depends on, so two writers queue on
-    the busy timeout instead of failing with "database is locked" when one upgrades its lock.
+    A request that may change data begins so already; a command or thread that reads and then
+    writes (or a GET request that must write, rarely right) calls this before reading what the
+    write depends on.
     """
     if isinstance(session, scoped_session):
         session = session()
+    session.info[WRITES] = True
     if session.in_transaction():
-        bind = session.get_bind()
-        if bind.dialect.name == "sqlite":
-            if session.new or session.dirty or session.deleted:
-                raise RuntimeError("begin_write() must come before any change in the transaction")
-            # A read transaction (loading the user, say) holds a snapshot that may be stale
-            # by the time it wants to write: end it and start again with the lock.
-            session.commit()
-        else:
+        if session.get_bind().dialect.name != "sqlite" or session.connection().info.get(_IMMEDIATE):
             return
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() must come before any change in the transaction")
+        # A read transaction holds a snapshot that may be stale by the time it wants to write:
+        # end it and start again with the lock.
+        session.commit()
     session.connection(execution_options={BEGIN_IMMEDIATE: True})
 
 

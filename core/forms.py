@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, ValidationError, widgets
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, HiddenField, SelectMultipleField, ValidationError, widgets
 
 from core.errors import DomainError, all_problems
 
@@ -15,9 +16,65 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 ONE_LINE_MESSAGE = _l("Use one line, without line breaks or control characters.")
 
 
+#: what no text may hold, on one line or many: NUL (PostgreSQL cannot store it), the other C0 control
+#: characters but tab and line breaks, DEL, and lone surrogates (no encoding can write them)
+UNSTORABLE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+#: what a field (or an API field) says when it holds one of them
+UNSTORABLE_MESSAGE = _l("Contains characters that cannot be saved, such as NUL or other control characters.")
+
+
 def is_one_line(value: str) -> bool:
     """True when `value` has no line break or control character (it may end up in a mail header)."""
     return CONTROL_CHARACTERS.search(value) is None
+
+
+def is_storable(value: str) -> bool:
+    """True when `value` holds nothing that a text column, a page or a mail cannot carry."""
+    return UNSTORABLE_CHARACTERS.search(value) is None
+
+
+def storable(value):
+    """A filter every field of every form runs first (see `StorableFields`): text that cannot be stored is
+    the field's error, shown next to it, instead of a database error after validation."""
+    texts = value if isinstance(value, list | tuple) else [value]
+    if any(isinstance(text, str) and not is_storable(text) for text in texts):
+        raise ValueError(UNSTORABLE_MESSAGE)
+    return value
+
+
+def storable_or_nothing(value):
+    """The filter of a hidden field (a `next` link): it carries what a page or a link put there, and nobody
+    can correct it, so text that cannot be stored is dropped instead of becoming an error no one sees."""
+    try:
+        return storable(value)
+    except ValueError:
+        return None
+
+
+class StorableFields:
+    """A form's Meta: each field filters its input through `storable` before its own filters.
+
+    Lists of rows and nested forms take no filters; their rows' own fields do (NestedForm).
+    """
+
+    def bind_field(self, form, unbound_field, options):
+        field_class = unbound_field.field_class
+        if not issubclass(field_class, FieldList | FormField):
+            first = storable_or_nothing if issubclass(field_class, HiddenField) else storable
+            options = {**options, "filters": [first, *unbound_field.kwargs.get("filters", ())]}
+        return super().bind_field(form, unbound_field, options)
+
+
+class PageForm(FlaskForm):
+    """The base of every page's form: no field takes text that cannot be stored (`storable`)."""
+
+    Meta = StorableFields
+
+
+class NestedForm(Form):
+    """The base of a form inside another (a row of a FieldList of FormFields), under the same rule."""
+
+    Meta = StorableFields
 
 
 class MultiCheckboxField(SelectMultipleField):

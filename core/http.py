@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
 
 #: every JSON endpoint lives under this path
 API_PREFIX = "/api/v1"
@@ -31,6 +32,15 @@ def json_error(code: str, message: str, status: int, **extra):
     """The API's error body: {"error": {"code", "message", ...}}."""
     response = jsonify({"error": {"code": code, "message": message, **extra}})
     response.status_code = status
+    return response
+
+
+def with_error_headers(response, error: HTTPException):
+    """`response`, our body for `error`, with the headers Werkzeug gives the error but its Content-Type:
+    the Allow of a 405 (RFC 9110 requires it), for one."""
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers.setdefault(name, value)
     return response
 
 

@@ -1,8 +1,8 @@
 """The page side of the service contract: parse, call, commit, respond, in one place.
 
 Every view that changes data goes through `submit` (a form) or `act` (a button), so none can
-forget to roll back on a broken rule or to commit on success. Writes take SQLite's write lock
-before they read (`take_write_lock`, installed for every unsafe request by `create_app`).
+forget to roll back on a broken rule or to commit on success. (Writes on SQLite begin with the
+write lock by the engine's own rule: see core.db.)
 """
 
 from __future__ import annotations
@@ -12,26 +12,11 @@ from typing import TypeVar
 
 from flask import current_app, flash, redirect, request
 
-from core.db import begin_write
 from core.errors import DomainError
 from core.forms import show_domain_error
 from extensions import db
 
 T = TypeVar("T")
-
-#: methods that change data, and so begin with the write lock
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def take_write_lock() -> None:
-    """Begin every unsafe request's transaction with SQLite's write lock (a no-op on PostgreSQL).
-
-    Two writers then queue on the busy timeout instead of one failing with "database is locked"
-    when it upgrades a read lock, and no view has to remember to ask for it.
-    """
-    # A request that matched no route (404, 405) never reaches a view: it needs no lock.
-    if request.method in UNSAFE_METHODS and request.routing_exception is None:
-        begin_write(db.session)
 
 
 def submit(

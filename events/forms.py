@@ -14,13 +14,11 @@ from typing import ClassVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -35,7 +33,7 @@ from wtforms.widgets import HiddenInput
 
 from accounts.models import User
 from core.errors import DomainError, all_problems
-from core.forms import MultiCheckboxField, SingleLine, strip
+from core.forms import MultiCheckboxField, NestedForm, PageForm, SingleLine, strip
 from core.i18n import SPOKEN_LANGUAGES
 from core.timeutil import COMMON_TIMEZONES, DEFAULT_TZ, in_zone, local_to_utc, naive_local_to_utc
 from events.models import School, SlotRole, Visit, VisitStatus
@@ -123,7 +121,7 @@ def _form_values(form_class: type, item, clock: WallClock) -> dict:
     return values
 
 
-class RowForm(Form):
+class RowForm(NestedForm):
     """One row of a repeating part of the visit form. Blank new rows and removed rows are skipped.
 
     The page shows a row's fields in the order they are declared here.
@@ -219,7 +217,7 @@ class SatelliteForm(RowForm):
         return self.id.data is None and self.school_id.data is None
 
 
-class VisitForm(FlaskForm):
+class VisitForm(PageForm):
     """A visit with its roles, lessons and satellite schools, on one page that needs no JavaScript.
 
     Times are wall-clock times at the chosen school; `as_visit_data` turns them into UTC.
@@ -318,7 +316,7 @@ def on_form_rows(error: DomainError, positions: dict[str, list[int]]) -> DomainE
     return error
 
 
-class VisitFilterForm(FlaskForm):
+class VisitFilterForm(PageForm):
     class Meta:
         csrf = False
 
@@ -342,14 +340,14 @@ class VisitFilterForm(FlaskForm):
         self.status.choices = [SelectChoice("", _("Any status")), *VisitStatus.choices(statuses)]
 
 
-class SchoolFilterForm(FlaskForm):
+class SchoolFilterForm(PageForm):
     class Meta:
         csrf = False
 
     archived = BooleanField(_l("Include archived schools"))
 
 
-class SchoolForm(FlaskForm):
+class SchoolForm(PageForm):
     name = StringField(_l("School name"), validators=[DataRequired(), Length(max=200), SingleLine()], filters=[strip])
     province = StringField(_l("Province"), validators=[DataRequired(), Length(max=50)], filters=[strip])
     prefecture = StringField(_l("Prefecture"), validators=[Length(max=50)], filters=[strip])

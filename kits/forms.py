@@ -1,14 +1,13 @@
 """Kit forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
-from core.forms import SingleLine, strip
+from core.forms import PageForm, SingleLine, strip
 
 
-class KitTypeForm(FlaskForm):
+class KitTypeForm(PageForm):
     name = StringField(_l("Kit type name"), validators=[DataRequired(), Length(max=200), SingleLine()], filters=[strip])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     students_per_kit = IntegerField(

@@ -17,7 +17,7 @@ from email.utils import format_datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from api_schemas import MAX_INT
@@ -46,6 +46,14 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=2**attempts)
 
 
+def render_message(template: str, locale: str | None, **context) -> tuple[str, str]:
+    """templates/mail/<template>.txt in `locale`: its first line as the subject, the rest as the body."""
+    with force_locale(locale or DEFAULT_LOCALE):
+        text = render_template(f"mail/{template}.txt", **context)
+    subject, _, body = text.strip().partition("\n")
+    return header_text(subject), body.strip() + "\n"
+
+
 def queue_message(
     session: Session,
     *,
@@ -57,14 +65,12 @@ def queue_message(
     **context,
 ) -> OutboxMessage:
     """Render templates/mail/<template>.txt in the recipient's language and add it to the outbox."""
-    with force_locale(locale or DEFAULT_LOCALE):
-        text = render_template(f"mail/{template}.txt", **context)
-    subject, _, body = text.strip().partition("\n")
+    subject, body = render_message(template, locale, **context)
     message = OutboxMessage(
         recipient=recipient,
         template=template,
-        subject=header_text(subject),
-        body=body.strip() + "\n",
+        subject=subject,
+        body=body,
         attachments=attachments or [],
         created_at=now,
         next_attempt_at=now,
@@ -72,6 +78,39 @@ def queue_message(
     session.add(message)
     session.flush()
     return message
+
+
+def queue_message_where(
+    session: Session,
+    condition: ColumnElement[bool],
+    *,
+    recipient: str,
+    template: str,
+    locale: str | None,
+    now: datetime,
+    **context,
+) -> None:
+    """Like `queue_message`, but the message is written only where `condition` (SQL, true of at most one row) holds.
+
+    It is one INSERT ... SELECT ... WHERE `condition`, run whether or not it writes a row, for a
+    request that must do the same work either way (a password reset for an address with no account).
+    """
+    subject, body = render_message(template, locale, **context)
+    values = {
+        "recipient": recipient,
+        "template": template,
+        "subject": subject,
+        "body": body,
+        "attachments": [],
+        "status": OutboxStatus.PENDING,
+        "created_at": now,
+        "next_attempt_at": now,
+        "attempts": 0,
+        "last_error": "",
+    }
+    columns = OutboxMessage.__table__.c
+    row = select(*(literal(value, columns[name].type) for name, value in values.items())).where(condition)
+    session.execute(insert(OutboxMessage).from_select(list(values), row))
 
 
 def _claim(session: Session, message_id: int, now: datetime, max_attempts: int) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import threading
 from datetime import UTC, datetime, time, timedelta
 
@@ -20,6 +21,8 @@ from events.models import SlotRole, VisitStatus
 from events.services import LessonData, SlotData, VisitData, create_school, create_visit, publish_visit
 from extensions import db
 from kits.models import KitType
+from mail import models as _mail_models  # noqa: F401  (every table, for the PostgreSQL schema)
+from volunteers import models as _volunteers_models  # noqa: F401
 
 PASSWORD = "correct-horse-battery-staple"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -161,6 +164,27 @@ def app(request, database_url, tmp_path, monkeypatch, clock):
             db.create_all()
         yield application
         db.session.remove()
+        db.engine.dispose()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def unreachable_app(request, tmp_path, monkeypatch, clock):
+    """The app over a database it cannot open: a SQLite file in a missing directory, a PostgreSQL port
+    nothing listens on (psycopg is enough; no server is needed)."""
+    monkeypatch.setenv("SCIVISIT_INSTANCE", str(tmp_path / "instance"))
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'missing' / 'scivisit.sqlite3'}"
+    else:
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/test"
+    application = create_app(test_config(url, tmp_path, clock))
+    yield application
+    with application.app_context():
         db.engine.dispose()
 
 

@@ -61,6 +61,8 @@ TABLE = [
     row("POST", "/admin/outbox/999999/retry", 302, 403, 403, 403, 404, endpoint="accounts.retry_message"),
     # volunteers
     row("GET", "/register", 200, 200, 200, 200, 200, endpoint="volunteers.register"),
+    row("GET", "/register/sent", 200, 200, 200, 200, 200, endpoint="volunteers.registration_sent"),
+    row("GET", "/register/confirm/not-a-token", 410, 410, 410, 410, 410, endpoint="volunteers.confirm_registration"),
     row("GET", "/profile", 302, 200, 200, 200, 200, endpoint="volunteers.profile"),
     row("GET", "/people/", 302, 403, 403, 403, 200, endpoint="volunteers.people"),
     row("GET", "/people/new", 302, 403, 403, 403, 200, endpoint="volunteers.person_new"),

@@ -169,3 +169,40 @@ def test_an_unknown_role_filter_on_the_people_list_is_ignored(client, login, mak
     response = client.get("/people/?role=x")
     assert response.status_code == 200
     assert "Ada Admin" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [" ", "%20%20", "%E2%80%A8", "%09"])
+def test_a_blank_looking_role_filter_on_the_people_list_is_ignored_too(client, login, make_user, role):
+    """WTForms' Optional() took a blank-looking value for an empty one and dropped the "not a choice" error."""
+    from accounts.models import Role
+
+    login(make_user(Role.ADMIN, name="Ada Admin"))
+    response = client.get(f"/people/?role={role}")
+    assert response.status_code == 200
+    assert "Ada Admin" in response.get_data(as_text=True)
+
+
+def test_a_page_number_beyond_the_databases_integer_is_an_empty_page_not_an_error(client, login, make_user, make_visit):
+    from accounts.models import Role
+
+    login(make_user(Role.ADMIN))
+    make_visit(title="Kite day")
+    for path in ("/", "/visits/", "/schools/", "/people/", "/admin/outbox", "/admin/invitations"):
+        for page in ("99999999999999999999", "9223372036854775808", "100001", "-99999999999999999999", "x"):
+            response = client.get(f"{path}?page={page}")
+            assert response.status_code == 200, (path, page)
+    assert "Kite day" not in client.get("/visits/?page=99999999999999999999").get_data(as_text=True)
+    assert "Kite day" in client.get("/visits/?page=-1").get_data(as_text=True)
+
+
+def test_a_method_a_page_does_not_have_is_405_with_the_allowed_methods(client):
+    """RFC 9110: a 405 lists the methods the resource has in Allow."""
+    for method, path, allowed in (
+        ("DELETE", "/login", {"GET", "HEAD", "OPTIONS", "POST"}),
+        ("GET", "/logout", {"OPTIONS", "POST"}),
+        ("PUT", "/visits/", {"GET", "HEAD", "OPTIONS"}),
+    ):
+        response = client.open(path, method=method)
+        assert response.status_code == 405
+        assert response.mimetype == "text/html"
+        assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed

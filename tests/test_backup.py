@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 import threading
 
@@ -164,3 +166,81 @@ def test_a_backup_of_postgresql_points_to_pg_dump(app, runner, tmp_path):
     assert result.exit_code != 0
     assert "pg_dump" in result.output and "pg_restore" in result.output
     assert not (tmp_path / "copy.sqlite3").exists()
+
+
+def _no_hard_links(error: BaseException):
+    def link(*args, **kwargs):
+        raise error
+
+    return link
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "error",
+    [
+        PermissionError(errno.EPERM, "Operation not permitted"),  # what Linux says on FAT and exFAT
+        OSError(errno.EOPNOTSUPP, "Operation not supported"),
+        NotImplementedError("no hard links here"),
+    ],
+    ids=["EPERM", "EOPNOTSUPP", "not-implemented"],
+)
+def test_a_backup_on_a_filesystem_without_hard_links_is_made_by_an_exclusive_create(
+    app, runner, tmp_path, make_user, monkeypatch, error
+):
+    make_user(email="kept@example.com")
+    monkeypatch.setattr(os, "link", _no_hard_links(error))
+    target = tmp_path / "backups" / "copy.sqlite3"
+    target.parent.mkdir()
+
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert list(target.parent.iterdir()) == [target]
+    copy = sqlite3.connect(target)
+    try:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert copy.execute("SELECT email FROM user_account").fetchall() == [("kept@example.com",)]
+    finally:
+        copy.close()
+
+    result = runner.invoke(args=["backup", str(target)])  # and still never over an existing file
+    assert result.exit_code != 0
+    assert "already exists" in result.output and "Traceback" not in result.output
+
+
+@sqlite_only
+def test_without_hard_links_a_file_that_appears_during_the_backup_is_not_replaced(app, runner, tmp_path, monkeypatch):
+    target = tmp_path / "backups" / "copy.sqlite3"
+    target.parent.mkdir()
+
+    def someone_else_writes_it_then_no_link(*args, **kwargs):
+        target.write_bytes(b"another backup")
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", someone_else_writes_it_then_no_link)
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+    assert target.read_bytes() == b"another backup"
+    assert list(target.parent.iterdir()) == [target]
+
+
+@sqlite_only
+def test_a_backup_that_cannot_be_written_is_a_one_line_error_not_a_traceback(app, runner, tmp_path, monkeypatch):
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    result = runner.invoke(args=["backup", str(tmp_path / "missing" / "copy.sqlite3")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.output.startswith("Error: ") and "does not exist" in result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    monkeypatch.setattr(os, "link", _no_hard_links(PermissionError(errno.EPERM, "Operation not permitted")))
+    monkeypatch.setattr(os, "replace", disk_full)
+    result = runner.invoke(args=["backup", str(backups / "copy.sqlite3")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.output.startswith("Error: ") and "No space left on device" in result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert list(backups.iterdir()) == [], "neither the claimed name nor the temporary file is left"

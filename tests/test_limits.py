@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 
 import pytest
 
-from app import create_app
 from config import from_environment
-from tests import conftest
 from tests.api.helpers import assert_error
 
 MB = 1024 * 1024
@@ -100,29 +97,6 @@ def test_a_chunked_form_over_the_limit_is_refused_not_truncated(client):
     assert response.status_code == 413
     assert "<h1>Too large</h1>" in response.get_data(as_text=True)
     assert body.read_bytes <= MB + 1
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def unreachable_app(request, tmp_path, monkeypatch, clock):
-    """The app over a database it cannot open: a SQLite file in a missing directory, a PostgreSQL port
-    nothing listens on (psycopg is enough; no server is needed)."""
-    monkeypatch.setenv("SCIVISIT_INSTANCE", str(tmp_path / "instance"))
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'missing' / 'scivisit.sqlite3'}"
-    else:
-        url = f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/test"
-    application = create_app(conftest.test_config(url, tmp_path, clock))
-    yield application
-    with application.app_context():
-        from extensions import db
-
-        db.engine.dispose()
 
 
 def test_when_the_database_is_down_the_api_answers_a_json_unavailable(unreachable_app):

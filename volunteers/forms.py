@@ -1,14 +1,13 @@
 """Volunteer forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from accounts.forms import NewAccountMixin
 from accounts.models import Role, TrainingStatus
-from core.forms import MultiCheckboxField, SingleLine, strip
+from core.forms import MultiCheckboxField, PageForm, SingleLine, strip
 from core.i18n import LOCALES, SPOKEN_LANGUAGES, html_lang
 
 
@@ -16,7 +15,7 @@ def language_choices():
     return [SelectChoice(code, label) for code, label in SPOKEN_LANGUAGES.items()]
 
 
-class RegistrationForm(NewAccountMixin, FlaskForm):
+class RegistrationForm(NewAccountMixin, PageForm):
     join_code = StringField(_l("Company join code"), validators=[DataRequired(), Length(max=20)], filters=[strip])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip])
     languages = MultiCheckboxField(_l("Languages you speak"), choices=language_choices())
@@ -25,7 +24,7 @@ class RegistrationForm(NewAccountMixin, FlaskForm):
     field_order = ("join_code", "name", "email", "phone", "languages", "password", "confirm")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PageForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100), SingleLine()], filters=[strip])
     phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=32)], filters=[strip])
     languages = MultiCheckboxField(_l("Languages you speak"), choices=language_choices())
@@ -36,7 +35,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class PersonForm(NewAccountMixin, FlaskForm):
+class PersonForm(NewAccountMixin, PageForm):
     """An admin creates an account directly."""
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip])
@@ -45,23 +44,20 @@ class PersonForm(NewAccountMixin, FlaskForm):
     training_status = SelectField(_l("Training"), choices=TrainingStatus.choices())
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(PageForm):
     name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200), SingleLine()], filters=[strip])
 
 
-class PeopleFilterForm(FlaskForm):
+class PeopleFilterForm(PageForm):
     class Meta:
         csrf = False
 
     q = StringField(_l("Name or email"), validators=[Optional(), Length(max=100)])
-    role = SelectField(
-        _l("Role"),
-        choices=[SelectChoice("", _l("Any role")), *Role.choices()],
-        validators=[Optional()],
-    )
+    # No Optional(): it would also clear the "not a valid choice" of a blank-looking value such as " ".
+    role = SelectField(_l("Role"), choices=[SelectChoice("", _l("Any role")), *Role.choices()], default="")
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PageForm):
     """A programme coordinator puts a volunteer into a role by hand, overriding the rules."""
 
     person = SelectField(_l("Volunteer"), coerce=int, validators=[DataRequired()])
@@ -71,14 +67,14 @@ class AssignForm(FlaskForm):
     )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(PageForm):
     """Move a volunteer to another role of the same visit; the per-person fields are written in the roster page."""
 
     slot = SelectField(_l("Move to"), coerce=int, validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)], filters=[strip])
 
 
-class CompanySignupForm(FlaskForm):
+class CompanySignupForm(PageForm):
     """A company coordinator signs a colleague up for a role."""
 
     person = SelectField(_l("Colleague"), coerce=int, validators=[DataRequired()])
@@ -88,5 +84,5 @@ class CompanySignupForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(PageForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=128)])

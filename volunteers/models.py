@@ -1,11 +1,11 @@
-"""Signup tables."""
+"""Signup tables, and registrations waiting for their confirmation by mail."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import timeutil
@@ -84,3 +84,41 @@ class ReminderSent(db.Model):
     #: hours before the start, as a string ("48", "3")
     kind: Mapped[str] = mapped_column(String(10))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
+
+
+#: the longest `next` a pending registration keeps (a longer one is dropped: the person lands on the default page)
+MAX_NEXT_LENGTH = 500
+
+
+class PendingRegistration(db.Model):
+    """A registration with a join code, waiting for its owner to confirm the address by the link mailed to it.
+
+    The account is created only when the link is used, so registering never tells whether the address
+    already has an account (see `volunteers.registration.register_volunteer`).
+    """
+
+    __tablename__ = "pending_registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))  #: stored lower-case, as accounts store it
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    #: codes from core.i18n.SPOKEN_LANGUAGES
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: the language the person registered in: their mail's and their account's
+    locale: Mapped[str | None] = mapped_column(String(10))
+    #: hashed as an account's password is (PASSWORD_HASH_METHOD); the password itself is never kept
+    password_hash: Mapped[str] = mapped_column(String(255))
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"), index=True)
+    #: where to go once confirmed (a local path, checked again with safe_next when used); "" for the default
+    next_url: Mapped[str] = mapped_column(String(MAX_NEXT_LENGTH), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
+    #: each registration deletes the rows past it, used or not, so unconfirmed details do not pile up
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    company = relationship("Company")
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at

@@ -1,16 +1,28 @@
-"""Joining and profiles: registration with a join code, one's own details, the people list."""
+"""Joining and profiles: registration with a join code (confirmed by mail), one's own details, the people list."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from flask import current_app
+from sqlalchemy import Select, delete, select
+from sqlalchemy.orm import Session, lazyload
 
 from accounts.models import Company, Role, TrainingStatus, User, UserRole
-from accounts.services import company_for_join_code, create_user
+from accounts.services import (
+    check_password_strength,
+    company_for_join_code,
+    create_user_with_password_hash,
+    hash_password,
+    issue_password_reset,
+    normalise_email,
+)
 from core.errors import DomainError
 from core.i18n import LOCALES, SPOKEN_LANGUAGES
+from core.security import hash_token, new_token
+from core.urls import external_url
+from mail.services import queue_message
+from volunteers.models import MAX_NEXT_LENGTH, PendingRegistration
 
 
 def _check_languages(languages: list[str]) -> list[str]:
@@ -31,24 +43,117 @@ def register_volunteer(
     phone: str | None = None,
     languages: list[str] | None = None,
     locale: str | None = None,
-) -> User:
-    """A volunteer registers themself as staff of the company whose join code they have.
+    next_url: str = "",
+) -> None:
+    """A volunteer registers with their company's join code: the address gets a mail, and no account is made yet.
 
-    Raises: invalid_join_code, email_taken, password_too_short, password_too_common, validation_error (languages).
+    The join code, the languages and the password are checked first: none depends on the address, so
+    their errors still answer on the form. Then a new address is mailed a single-use link that creates
+    the account (`confirm_registration`); an address that has an account is not registered again, and
+    its owner is mailed a login link and a fresh password-reset link instead. The caller answers both
+    the same.
+
+    The work is the same too, so its time does not tell: both hash the password and run the same
+    statements (expired registrations purged, one lookup of the address, one token row and one message).
+    The token row is the registration for a new address and the owner's reset link for a known one, so
+    nothing is stored only to even out the count; what differs is the table it goes to and the message.
+
+    Raises: invalid_join_code, password_too_short, password_too_common, validation_error (languages).
     """
     company = company_for_join_code(session, join_code)
-    return create_user(
+    languages = _check_languages(languages or [])
+    email = normalise_email(email)
+    check_password_strength(password, context=[email, name])
+    # Hashed for a known address too: the hash is the slowest step, and skipping it would tell.
+    password_hash = hash_password(password)
+    session.execute(
+        delete(PendingRegistration)
+        .where(PendingRegistration.expires_at <= now)
+        .execution_options(synchronize_session=False)
+    )
+    # Not find_user_by_email: it loads the roles too, a statement only a known address would run.
+    owner = session.scalar(select(User).where(User.email == email).options(lazyload(User.role_rows)))
+    if owner is not None:
+        _tell_the_owner(session, owner, now=now, next_url=next_url)
+        return
+    raw, digest = new_token()
+    ttl = timedelta(hours=current_app.config["REGISTRATION_TTL_HOURS"])
+    session.add(
+        PendingRegistration(
+            email=email,
+            name=name.strip(),
+            phone=(phone or "").strip() or None,
+            languages=languages,
+            locale=locale,
+            password_hash=password_hash,
+            company_id=company.id,
+            next_url=next_url if len(next_url) <= MAX_NEXT_LENGTH else "",
+            token_hash=digest,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    queue_message(
         session,
-        email=email,
-        name=name,
-        password=password,
-        roles={Role.VOLUNTEER},
-        company=company,
-        phone=phone,
-        languages=_check_languages(languages or []),
+        recipient=email,
+        template="confirm_registration",
         locale=locale,
         now=now,
+        name=name.strip(),
+        company=company.name,
+        link=external_url("volunteers.confirm_registration", token=raw),
+        hours=current_app.config["REGISTRATION_TTL_HOURS"],
     )
+
+
+def _tell_the_owner(session: Session, owner: User, *, now: datetime, next_url: str) -> None:
+    """Mail an account's owner that someone registered with their address, with ways back in."""
+    reset_link, minutes = issue_password_reset(session, owner, now)
+    queue_message(
+        session,
+        recipient=owner.email,
+        template="registration_account_exists",
+        locale=owner.locale,
+        now=now,
+        name=owner.name,
+        login_link=external_url("accounts.login", next=next_url or None),
+        reset_link=reset_link,
+        minutes=minutes,
+    )
+
+
+def usable_registration(session: Session, raw: str, now: datetime) -> PendingRegistration:
+    """The registration behind a confirmation link, while it is unused and unexpired.
+
+    Raises: invalid_token.
+    """
+    pending = session.scalar(select(PendingRegistration).where(PendingRegistration.token_hash == hash_token(raw)))
+    if pending is None or not pending.is_usable(now):
+        raise DomainError("invalid_token")
+    return pending
+
+
+def confirm_registration(session: Session, raw: str, now: datetime) -> User:
+    """Create the volunteer account a confirmation link stands for; the link then stops working.
+
+    Raises: invalid_token, email_taken (an account with the address was made since, by anyone).
+    """
+    pending = usable_registration(session, raw, now)
+    user = create_user_with_password_hash(
+        session,
+        email=pending.email,
+        name=pending.name,
+        password_hash=pending.password_hash,
+        roles={Role.VOLUNTEER},
+        company=pending.company,
+        phone=pending.phone,
+        languages=pending.languages,
+        locale=pending.locale,
+        now=now,
+    )
+    pending.used_at = now
+    session.flush()
+    return user
 
 
 PROFILE_FIELDS = ("name", "phone", "languages", "skills", "locale")

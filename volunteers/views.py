@@ -17,7 +17,7 @@ from core.downloads import csv_response, json_response
 from core.errors import DomainError
 from core.formatting import localtime
 from core.http import safe_next
-from core.i18n import SPOKEN_LANGUAGES
+from core.i18n import SPOKEN_LANGUAGES, current_locale_code
 from core.timeutil import in_zone
 from core.urls import external_url
 from core.web import act, form_status, page_args, paginate, submit
@@ -48,13 +48,13 @@ bp = Blueprint("volunteers", __name__)
 @limiter.limit(login_limits, methods=["POST"])
 @limiter.limit(account_limits, methods=["POST"], key_func=account_key)
 def register():
-    """A volunteer creates an account with their company's join code."""
+    """A volunteer registers with their company's join code; the account is made when they confirm by mail."""
     # A coordinator's invitation link brings the join code along (only shown on GET; a POST sends its own).
     form = RegistrationForm(next=request.args.get("next", ""), join_code=request.args.get("join_code", ""))
     if form.validate_on_submit():
-
-        def join():
-            user = registration.register_volunteer(
+        done = submit(
+            form,
+            lambda: registration.register_volunteer(
                 db.session,
                 join_code=form.join_code.data,
                 email=form.email.data,
@@ -62,21 +62,46 @@ def register():
                 password=form.password.data,
                 phone=form.phone.data,
                 languages=form.languages.data,
-                locale=session.get("locale"),
+                locale=session.get("locale") or current_locale_code(),
+                next_url=safe_next(form.next.data, ""),
                 now=g.now,
-            )
-            start_session(user)
-            return user
-
-        done = submit(
-            form,
-            join,
-            done=lambda user: _("Welcome, %(name)s! Your volunteer account is ready.", name=user.name),
-            then=lambda _user: safe_next(form.next.data, url_for("events.visits")),
+            ),
+            # The same answer whether or not the address has an account: look in the mailbox.
+            done=None,
+            then=lambda _r: url_for("volunteers.registration_sent"),
         )
         if done:
             return done
     return render_template("volunteers/register.html", form=form), form_status(form)
+
+
+@bp.get("/register/sent")
+def registration_sent():
+    """Where registering leads, whoever the address belongs to: the next step is in the mailbox."""
+    return render_template("volunteers/register_sent.html")
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(login_limits, methods=["POST"])
+def confirm_registration(token: str):
+    """Create the account from the link mailed on registering; with a button, as mail scanners open links."""
+    pending = registration.usable_registration(db.session, token, g.now)
+    if request.method == "GET":
+        return render_template("volunteers/register_confirm.html", pending=pending, token=token)
+    next_url = safe_next(pending.next_url, "")
+    try:
+        user = registration.confirm_registration(db.session, token, g.now)
+        start_session(user)
+    except DomainError as error:
+        db.session.rollback()
+        if error.code != "email_taken":
+            raise
+        # Someone confirmed first (another link, or a coordinator made the account): the way in is logging in.
+        flash(_("An account with this email already exists. Please log in."), "error")
+        return redirect(url_for("accounts.login", next=next_url or None))
+    db.session.commit()
+    flash(_("Welcome, %(name)s! Your volunteer account is ready.", name=user.name), "success")
+    return redirect(next_url or url_for("events.visits"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -117,6 +117,30 @@ def test_password_reset_link_works_once_and_expires(make_user, db_session, now):
 def test_password_reset_for_an_unknown_email_sends_nothing(db_session, now):
     services.request_password_reset(db_session, "nobody@example.com", now)
     assert db_session.query(OutboxMessage).count() == 0
+    assert db_session.query(PasswordReset).count() == 0
+
+
+def test_password_reset_for_a_deactivated_account_sends_nothing(make_user, db_session, now):
+    user = make_user()
+    user.active = False
+    db_session.commit()
+    services.request_password_reset(db_session, user.email.upper(), now)
+    assert db_session.query(OutboxMessage).count() == 0
+    assert db_session.query(PasswordReset).count() == 0
+
+
+def test_password_reset_is_mailed_in_the_account_s_language_to_its_address(make_user, db_session, now):
+    user = make_user(name="Ada Lovelace", locale="en")
+    services.request_password_reset(db_session, f"  {user.email.upper()} ", now)
+    message = db_session.query(OutboxMessage).one()
+    assert (message.recipient, message.template, message.subject) == (
+        user.email,
+        "password_reset",
+        "Reset your SciVisit password",
+    )
+    assert message.body.startswith("Hello Ada Lovelace,")
+    reset = db_session.query(PasswordReset).one()
+    assert (reset.user_id, reset.created_at, reset.expires_at) == (user.id, now, now + timedelta(minutes=60))
 
 
 def test_invitation_creates_a_host_of_the_school_once(make_user, make_school, db_session, now):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import event
 
 from accounts.models import Invitation, Role, User
+from extensions import db
 from mail.models import OutboxMessage
 from tests.conftest import PASSWORD, csrf_token_from
 
@@ -132,6 +134,44 @@ def test_forgot_password_says_the_same_for_known_and_unknown_emails(client, make
     assert db_session.query(OutboxMessage).count() == 1
 
 
+def _statements_of(call) -> tuple[object, list[str]]:
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        return call(), seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def test_asking_for_a_reset_runs_the_same_statements_and_answers_the_same_for_known_and_unknown_emails(
+    app, make_user, db_session
+):
+    """Nothing a client can see, the time included, may tell whether the address has an account."""
+    make_user(email="known@example.com")
+    app.test_client().post("/password/forgot", data={"email": "warm-up@example.com"})  # templates, translations
+    answers, statements = [], []
+    for email in ("known@example.com", "ghost@example.com"):
+        client = app.test_client()
+        response, seen = _statements_of(lambda: client.post("/password/forgot", data={"email": email}))  # noqa: B023
+        answers.append((response.status_code, response.headers["Location"], response.get_data(), _page_of(client)))
+        statements.append(seen)
+    known, unknown = statements
+    assert known == unknown, (known, unknown)  # the very same SQL, in the same order
+    assert answers[0] == answers[1]
+    assert answers[0][:2] == (302, "/login")
+    assert [m.recipient for m in db_session.query(OutboxMessage)] == ["known@example.com"]
+
+
+def _page_of(client) -> str:
+    """The login page the reset request leads to, with its flash, without the per-session CSRF token."""
+    html = client.get("/login").get_data(as_text=True)
+    return re.sub(r'name="csrf_token"[^>]*value="[^"]*"', "", html)
+
+
 def test_reset_link_sets_a_new_password_once(client, make_user, db_session):
     user = make_user()
     client.post("/password/forgot", data={"email": user.email})
@@ -255,3 +295,22 @@ def test_first_login_keeps_the_language_being_read_for_mail(client, make_user, d
     assert user.locale is None
     client.post("/login", data={"email": user.email, "password": PASSWORD}, headers={"Accept-Language": "en"})
     assert db_session.get(User, user.id).locale == "en"
+
+
+def test_an_email_with_a_nul_is_refused_next_to_the_field_and_logs_no_one_in(client, make_user):
+    """PostgreSQL cannot hold NUL in text; the login form refuses it before any query (it was a 500)."""
+    user = make_user()
+    for email in ("a\x00b@x.org", f"{user.email}\x00"):
+        response = client.post("/login", data={"email": email, "password": PASSWORD}, headers={"Accept-Language": "en"})
+        assert response.status_code == 422
+        error = re.search(r'id="email-error">(.*?)</p>', response.get_data(as_text=True), re.S)
+        assert error and "cannot be saved" in error.group(1)
+        with client.session_transaction() as session:
+            assert "_user_id" not in session
+
+
+def test_a_next_link_with_control_characters_is_forgotten_not_an_error_no_one_can_see(client, make_user):
+    user = make_user()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "next": "/profile\x00\x1b"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/visits/"

@@ -116,3 +116,29 @@ def test_methods_a_collection_does_not_have_are_json_method_not_allowed(client, 
     for method in ("DELETE", "PATCH", "PUT", "PROPFIND"):
         for headers in ({}, admin):
             assert_error(client.open("/api/v1/visits", method=method, headers=headers), 405, "method_not_allowed")
+
+
+def test_a_method_not_allowed_lists_the_allowed_methods(client, admin):
+    """RFC 9110: a 405 carries Allow, also when the body is the API's JSON error."""
+    for method, path, allowed in (
+        ("PATCH", "/api/v1/me", {"GET", "HEAD", "OPTIONS"}),
+        ("DELETE", "/api/v1/kit-types", {"GET", "HEAD", "OPTIONS", "POST"}),
+        ("GET", "/api/v1/tokens", {"OPTIONS", "POST"}),
+    ):
+        for headers in ({}, admin):
+            response = client.open(path, method=method, headers=headers)
+            assert_error(response, 405, "method_not_allowed")
+            assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
+
+
+def test_control_characters_are_refused_in_any_text_but_tabs_and_line_breaks_are_kept(client, admin):
+    headers = {**admin, "Accept-Language": "en"}
+    for description in ["Magnets\x1b[2J", "Magnets\x7f", "Mag\x08nets"]:
+        body = {"name": "Magnets", "description": description}
+        error = assert_error(client.post("/api/v1/kit-types", json=body, headers=headers), 422, "validation_error")
+        assert set(error["errors"]) == {"description"}
+        assert "cannot be saved" in error["errors"]["description"][0]
+    body = {"name": "Magnets", "description": "Two kinds:\r\n\tbar and ring"}
+    response = client.post("/api/v1/kit-types", json=body, headers=headers)
+    assert response.status_code == 201
+    assert response.get_json()["description"] == "Two kinds:\r\n\tbar and ring"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from accounts.models import Role, User
+from mail.models import OutboxMessage
 from tests.browser.conftest import assert_accessible, click_to_page, log_in, server_state, visit
 from tests.conftest import PASSWORD
 
@@ -35,7 +38,7 @@ def test_wrong_password_shows_the_error_by_the_form_and_stays_on_the_login_page(
     expect(page.get_by_label("Password")).to_have_value("")
 
 
-def test_registration_with_a_company_join_code_creates_the_account_and_logs_in(phone, make_company):
+def test_registration_with_a_company_join_code_is_confirmed_from_the_mail_and_logs_in(phone, make_company):
     company = make_company(name="Register OK Company")
     page = phone("en-US")
     visit(page, "/register")
@@ -47,6 +50,15 @@ def test_registration_with_a_company_join_code_creates_the_account_and_logs_in(p
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the password").fill(PASSWORD)
     click_to_page(page, page.get_by_role("button", name="Create my account"))
+
+    # No account yet: the address must be confirmed first, from the link mailed to it.
+    assert page.url.endswith("/register/sent"), page.url
+    expect(page.locator("h1")).to_have_text("Check your email")
+    assert server_state().scalar(select(User).where(User.email == "register.ok@example.com")) is None
+    body = server_state().scalar(select(OutboxMessage.body).where(OutboxMessage.recipient == "register.ok@example.com"))
+    visit(page, re.search(r"http://scivisit\.test(/register/confirm/\S+)", body).group(1))
+    expect(page.locator("h1")).to_have_text("Confirm your registration")
+    click_to_page(page, page.locator("main").get_by_role("button", name="Create my account"))
 
     assert page.url.endswith("/visits/"), page.url
     expect(page.locator(".flashes")).to_contain_text("Liu Yang")

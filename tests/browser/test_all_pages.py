@@ -9,13 +9,15 @@ from accounts.services import invite, request_password_reset
 from events.models import VisitStatus
 from mail.models import OutboxMessage
 from tests.browser.conftest import accessibility_problems, log_in
+from tests.conftest import PASSWORD
+from volunteers.registration import register_volunteer
 
 
 @pytest.fixture
 def world(make_user, make_company, make_school, make_visit, make_kit_type, db_session, now):
     admin = make_user(Role.ADMIN, email="pages.admin@example.com")
     host = make_user(Role.HOST, email="pages.host@example.com")
-    make_company(name="Pages Company")
+    company = make_company(name="Pages Company")
     school = make_school(hosts=[host], name="Pages School")
     kit = make_kit_type(name="Pages kit")
     published = make_visit(school=school, title="Pages visit", kit_type=kit, lessons=2)
@@ -25,9 +27,19 @@ def world(make_user, make_company, make_school, make_visit, make_kit_type, db_se
         db_session, email="pages.new@example.com", role=Role.HOST, invited_by=admin, now=now, school=school
     )
     request_password_reset(db_session, admin.email, now)
+    register_volunteer(
+        db_session,
+        join_code=company.join_code,
+        email="pages.joiner@example.com",
+        name="Pages Joiner",
+        password=PASSWORD,
+        now=now,
+    )
     db_session.commit()
     reset_body = db_session.query(OutboxMessage).filter_by(recipient=admin.email).one().body
     reset_path = reset_body[reset_body.index("/password/reset/") :].split()[0]
+    confirm_body = db_session.query(OutboxMessage).filter_by(recipient="pages.joiner@example.com").one().body
+    confirm_path = confirm_body[confirm_body.index("/register/confirm/") :].split()[0]
     return {
         "admin": admin,
         "host": host,
@@ -35,6 +47,8 @@ def world(make_user, make_company, make_school, make_visit, make_kit_type, db_se
             "/",
             "/login",
             "/register",
+            "/register/sent",
+            confirm_path,
             "/password/forgot",
             reset_path,
             f"/invitation/{invitation}",

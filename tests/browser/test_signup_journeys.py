@@ -110,6 +110,12 @@ def test_visitor_signs_up_through_registration_and_comes_back_to_the_chosen_role
     page.locator("#confirm").fill(PASSWORD)
     click_to_page(page, page.get_by_role("button", name=t("Create my account")))
 
+    # The account is made from the link mailed to the address; the chosen role travels with it.
+    assert _path(page) == "/register/sent", page.url
+    [mailed] = _outbox(email)
+    visit(page, mailed.body[mailed.body.index("/register/confirm/") :].split()[0])
+    click_to_page(page, page.locator("main").get_by_role("button", name=t("Create my account")))
+
     # Back on the role chosen before logging in, not on the first role nor the list of visits.
     assert _path(page) == f"/visits/{rover.id}/slots/{assistant.id}/signup", page.url
     expect(page.locator("h1")).to_have_text(t("Sign up as %(role)s", role=role))
@@ -136,7 +142,8 @@ def test_visitor_signs_up_through_registration_and_comes_back_to_the_chosen_role
     signup = server_state().scalar(select(Signup).where(Signup.user_id == user.id))
     assert (signup.slot_id, signup.status) == (assistant.id, SignupStatus.CONFIRMED)
     # The confirmation speaks the language the volunteer used, and carries the visit for their calendar.
-    messages = _outbox(email)
+    confirmation, *messages = _outbox(email)
+    assert confirmation.template == "confirm_registration"
     assert [m.subject for m in messages] == [t("You are signed up: %(title)s", title=title)]
     event = _calendar_event(messages[0])
     assert title in event.summary.value

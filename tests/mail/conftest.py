@@ -7,7 +7,6 @@ import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -133,7 +132,7 @@ def queue_mail(db_session, now):
                 template="password_reset",
                 locale=locale,
                 now=now,
-                user=SimpleNamespace(name=f"Reader {i}"),
+                name=f"Reader {i}",
                 minutes=60,
                 link=f"http://scivisit.test/reset/{i}",
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -9,6 +10,7 @@ import pytest
 
 from accounts.models import Role
 from events.models import SlotRole, VisitStatus
+from mail.models import OutboxMessage
 from tests.conftest import PASSWORD
 from tests.volunteers.conftest import flashes, page
 from volunteers.models import Signup, SignupStatus
@@ -132,7 +134,11 @@ def test_a_new_volunteer_registers_with_the_join_code_and_lands_back_on_the_same
             "next": target,
         },
     )
-    assert response.headers["Location"] == target
+    assert response.headers["Location"] == "/register/sent"
+    # The role travels with the registration, through the link mailed to confirm it.
+    body = db_session.query(OutboxMessage).filter_by(recipient="nina@example.com").one().body
+    confirm = re.search(r"http://scivisit.test(/register/confirm/\S+)", body).group(1)
+    assert client.post(confirm).headers["Location"] == target
     assert "<h1>Sign up as Lead instructor</h1>" in page(client.get(target))
     assert client.post(target).status_code == 302
     assert db_session.query(Signup).filter_by(slot_id=visit.slots[0].id).count() == 1
