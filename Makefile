@@ -7,7 +7,10 @@ FLASK  := $(BIN)/flask --app app
 # Where translatable strings live (the virtual environment must not be scanned).
 SOURCES := app.py api.py cli.py demo.py accounts core events kits mail volunteers templates
 
-.PHONY: run test install dev-install translations extract-messages migrate seed lint format bench clean
+# The embedded default database, the only one `make demo-reset` deletes.
+DEMO_DB := $(or $(SCIVISIT_INSTANCE),instance)/scivisit.sqlite3
+
+.PHONY: run test install dev-install translations extract-messages migrate seed demo-reset lint format bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,11 +38,21 @@ migrate: install
 	$(FLASK) db upgrade
 
 seed: migrate
-	$(FLASK) seed-demo
+	PORT=$(PORT) $(FLASK) seed-demo
 
+# Start the demo over: deletes the default SQLite database (never one DATABASE_URL names) and seeds again.
+demo-reset: install
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "demo-reset only deletes the default SQLite database ($(DEMO_DB)); DATABASE_URL is set, so nothing was deleted." >&2; \
+		exit 1; \
+	fi
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(MAKE) --no-print-directory seed
+
+# Mail is printed on stdout between "=== mail" lines; the server's access log goes to stderr.
 run: translations seed
-	@echo "SciVisit is serving on http://127.0.0.1:$(PORT)"
-	MAIL_WORKER_THREAD=1 $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
+	@echo "SciVisit is serving on http://127.0.0.1:$(PORT) (mail sent by the app is printed here)"
+	PORT=$(PORT) MAIL_WORKER_THREAD=1 $(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload
 
 lint: dev-install
 	$(BIN)/ruff check .

@@ -88,20 +88,27 @@ def backup_command(path, force):
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
-    """Load the bilingual demo data when the database is empty (safe to run again)."""
-    from demo import seed_demo
+    """Load the bilingual demo data when the database is empty, and show its logins every time."""
+    from core.urls import external_url
+    from demo import demo_in_use, seed_demo
 
     begin_write(db.session)  # the app may be serving: hold SQLite's write lock from the first read
     created = seed_demo(db.session, timeutil.now())
     db.session.commit()
-    if created:
-        click.echo("Demo data loaded. Logins (password for all: " + created["password"] + "):")
-        for email, role in created["logins"]:
-            click.echo(f"  {role:<22} {email}")
-        for name, code in created["join_codes"]:
-            click.echo(f"  join code {code} registers volunteers of {name}")
-    else:
-        click.echo("The database already has data; demo data not loaded.")
+    demo = created or demo_in_use(db.session)
+    if demo is None:
+        click.echo(
+            "The database holds other data, so the demo was not loaded. "
+            "To start over with only the demo on the default SQLite database: make demo-reset"
+        )
+        return
+    password = demo["password"] if created else demo["password"] + ", unless changed since"
+    click.echo(f"{'Demo data loaded' if created else 'Demo data in use'}. Logins (password for all: {password}):")
+    for email, role in demo["logins"]:
+        click.echo(f"  {role:<22} {email}")
+    for name, code in demo["join_codes"]:
+        click.echo(f"  join code {code} registers volunteers of {name}")
+    click.echo(f"Log in at {external_url('accounts.login')}")
 
 
 @click.command("send-mail")

@@ -53,7 +53,8 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         #: bytes; a longer request body is refused (413) rather than read whole
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
-        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        #: links in mail and QR codes; by default the address `make run` serves (PORT=8000 make run: port 8000)
+        "BASE_URL": env.get("BASE_URL") or f"http://127.0.0.1:{env.get('PORT') or '5000'}",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),

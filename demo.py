@@ -167,12 +167,24 @@ def _visit(
         starts_at=at(8, 30),
         ends_at=at(16, 0),
         meeting_point="县城汽车站 7:00 集合 Meet at the county bus station at 7:00",
+        what_to_bring=(
+            "身份证、水杯、午餐、雨衣和防滑鞋；提前下载电子票据。\n"
+            "Your ID card, a water bottle, lunch, a raincoat and non-slip shoes; download your ticket beforehand."
+        ),
         livestream_url=livestream,
         slots=[
             SlotData(role=SlotRole.LEAD_INSTRUCTOR, capacity=1, requires_training=True),
             SlotData(role=SlotRole.ASSISTANT, capacity=4),
             SlotData(role=SlotRole.PHOTOGRAPHER, capacity=1),
-            SlotData(role=SlotRole.DRIVER, capacity=2),
+            SlotData(
+                role=SlotRole.DRIVER,
+                capacity=2,
+                description=(
+                    "驾驶七座商务车往返县城与学校，请带驾驶证；山路请在天黑前返回。\n"
+                    "Drive the seven-seat van between the county town and the school; bring your driving licence"
+                    " and be back before dark."
+                ),
+            ),
         ]
         + ([SlotData(role=SlotRole.LIVESTREAM_TECHNICIAN, capacity=1)] if livestream else []),
         lessons=[
@@ -203,6 +215,26 @@ def _visit(
     return create_visit(session, data, now=created_at)
 
 
+def demo_in_use(session: Session) -> dict | None:
+    """The logins and join codes of the demo data already in this database (as they are now), or None."""
+    emails = [email for email, *_rest in PEOPLE]
+    users = {user.email: user for user in session.scalars(select(User).where(User.email.in_(emails), User.active))}
+    if not users:
+        return None
+    names = [name for name, _code in COMPANIES]
+    codes = dict(session.execute(select(Company.name, Company.join_code).where(Company.name.in_(names))).all())
+    return {
+        "password": DEMO_PASSWORD,
+        "logins": [(email, _role_names(users[email].roles)) for email in emails if email in users],
+        # the codes they have now: a coordinator may have rotated one
+        "join_codes": [(name, codes[name]) for name in names if name in codes],
+    }
+
+
+def _role_names(roles) -> str:
+    return "+".join(sorted(r.value for r in roles))
+
+
 def seed_demo(session: Session, now: datetime) -> dict | None:
     """Load the demo when there are no accounts yet; returns the logins, or None if skipped."""
     if session.scalar(select(func.count()).select_from(User)):
@@ -227,7 +259,7 @@ def seed_demo(session: Session, now: datetime) -> dict | None:
         )
         user.training_status = training
         users[email] = user
-        logins.append((email, "+".join(sorted(r.value for r in roles))))
+        logins.append((email, _role_names(roles)))
 
     schools = [create_school(session, values, now=now) for values in SCHOOLS]
     schools[0].hosts.append(users["host@scivisit.demo"])

@@ -57,8 +57,12 @@ class User(UserMixin, db.Model):
     training_status: Mapped[TrainingStatus] = mapped_column(
         str_enum(TrainingStatus, "training_status"), default=TrainingStatus.NONE
     )
-    #: interface language chosen with the language switch; None follows the browser
+    #: interface language the person chose (the switch while signed in, or the profile); None follows the
+    #: browser. Only a choice is stored here: it overrides the phone's language on every device.
     locale: Mapped[str | None] = mapped_column(String(10))
+    #: the language this person's pages were last in when they signed in (their browser's, not a choice):
+    #: mail uses it while `locale` is None; pages never do
+    last_locale: Mapped[str | None] = mapped_column(String(10))
     #: part of the session id: changing it logs out every session of this account
     session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     active: Mapped[bool] = mapped_column(default=True)
@@ -86,6 +90,11 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def mail_locale(self) -> str | None:
+        """The language to write to this person in: their choice, else the one they last read pages in."""
+        return self.locale or self.last_locale
 
     @property
     def first_name(self) -> str:

@@ -51,6 +51,15 @@ def check_password_strength(password: str, *, context: Iterable[str] = ()) -> No
         raise DomainError("password_too_common", field="password")
 
 
+def check_company_for_roles(roles: Iterable[Role], company: Company | None) -> None:
+    """A company coordinator belongs to the company they coordinate.
+
+    Raises: company_required.
+    """
+    if Role.COORDINATOR in set(roles) and company is None:
+        raise DomainError("company_required", field="company")
+
+
 def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
@@ -74,8 +83,7 @@ def create_user(
     another request creates the address at the same moment).
     """
     roles = set(roles) or {Role.VOLUNTEER}
-    if Role.COORDINATOR in roles and company is None:
-        raise DomainError("company_required", field="company")
+    check_company_for_roles(roles, company)
     check_password_strength(password, context=[normalise_email(email), name])
     return create_user_with_password_hash(
         session,
@@ -103,6 +111,7 @@ def create_user_with_password_hash(
     phone: str | None = None,
     languages: list[str] | None = None,
     locale: str | None = None,
+    last_locale: str | None = None,
 ) -> User:
     """Create an account whose password was checked and hashed earlier (a registration confirmed by mail).
 
@@ -122,6 +131,7 @@ def create_user_with_password_hash(
                 company=company,
                 languages=list(languages or []),
                 locale=locale,
+                last_locale=last_locale,
                 created_at=now,
             )
             user.role_rows = [UserRole(role=role) for role in sorted(set(roles) or {Role.VOLUNTEER})]
@@ -222,7 +232,7 @@ def request_password_reset(session: Session, email: str, now: datetime) -> None:
     email = normalise_email(email)
     account = and_(User.email == email, User.active.is_(True))
     # Columns, not the User: loading one would load its roles too, a statement only found accounts run.
-    found = session.execute(select(User.name, User.locale).where(account)).first()
+    found = session.execute(select(User.name, func.coalesce(User.locale, User.last_locale)).where(account)).first()
     name, locale = found if found is not None else ("", None)
     raw, digest = new_token()
     ttl = _reset_ttl()
@@ -342,7 +352,7 @@ def invite(
         session,
         recipient=email,
         template="invitation",
-        locale=invited_by.locale,
+        locale=invited_by.mail_locale,
         now=now,
         invitation=invitation,
         inviter=invited_by,
@@ -363,7 +373,7 @@ def usable_invitation(session: Session, raw: str, now: datetime) -> Invitation:
 
 
 def accept_invitation(
-    session: Session, raw: str, *, name: str, password: str, now: datetime, phone: str | None = None, locale=None
+    session: Session, raw: str, *, name: str, password: str, now: datetime, phone: str | None = None
 ) -> User:
     """Turn an invitation into an account with the invited role; the link then stops working.
 
@@ -395,7 +405,6 @@ def accept_invitation(
         company=invitation.company,
         phone=phone,
         now=now,
-        locale=locale,
     )
     if invitation.school is not None:
         invitation.school.hosts.append(user)

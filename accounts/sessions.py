@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 
 from accounts.models import User
 from accounts.services import end_sessions, normalise_email
-from core.i18n import LOCALES, current_locale_code
+from core.i18n import LOCALES, browser_locale
 from extensions import limiter
 
 
@@ -42,13 +42,17 @@ sign_in_limit = limiter.shared_limit(account_limits, scope="sign-in", key_func=a
 
 
 def start_session(user: User) -> None:
-    """A fresh session on login, so an id planted before login is worthless after it."""
-    locale = session.get("locale") or current_locale_code()
+    """A fresh session on login, so an id planted before login is worthless after it.
+
+    This browser keeps the language it chose. The account keeps the language this browser asks for
+    only as `last_locale`, for mail: stored as the account's `locale` it would override the phone's
+    language on every later visit and device, although the person never chose it."""
+    chosen = session.get("locale")
+    user.last_locale = browser_locale()
     session.clear()
     login_user(user)
-    if user.locale is None and locale in LOCALES:
-        # Mail goes out in the account's language: keep the one this person is reading now.
-        user.locale = locale
+    if chosen in LOCALES:
+        session["locale"] = chosen
 
 
 def end_session() -> None:

@@ -33,7 +33,7 @@ def login():
             start_session(user)
             return user
 
-        done = submit(form, log_in, done=None, then=lambda _r: safe_next(form.next.data, url_for("events.visits")))
+        done = submit(form, log_in, done=None, then=lambda _r: safe_next(form.next.data, url_for("events.home")))
         if done:
             return done
     return render_template("accounts/login.html", form=form), form_status(form)
@@ -50,7 +50,8 @@ def logout():
 
 @bp.post("/language")
 def set_language():
-    """Switch the interface language; remembered on the account and in this browser."""
+    """Switch the interface language: the person's choice, kept in this browser and, signed in, on the account
+    (so it wins over the phone's language on every device)."""
     locale = request.form.get("locale", "")
     if locale in LOCALES:
         session["locale"] = locale
@@ -132,7 +133,6 @@ def accept_invitation(token: str):
                 password=form.password.data,
                 phone=form.phone.data,
                 now=g.now,
-                locale=session.get("locale"),
             )
             start_session(user)
             return user
@@ -141,7 +141,7 @@ def accept_invitation(token: str):
             form,
             accept,
             done=lambda _r: _("Welcome to SciVisit."),
-            then=lambda _r: url_for("events.visits"),
+            then=lambda _r: url_for("events.home"),
             error_pages={"invalid_token"},
         )
         if done:

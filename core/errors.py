@@ -23,6 +23,10 @@ CODES: dict[str, tuple[int, object]] = {
     "invalid_join_code": (422, _l("This join code is not valid. Ask your company coordinator.")),
     "invalid_token": (410, _l("This link is not valid or has expired.")),
     "company_required": (422, _l("Choose a company for this person.")),
+    "last_admin": (
+        409,
+        _l("This is the last programme coordinator: keep the role, or give it to someone else first."),
+    ),
     "school_required": (422, _l("Choose a school for this host.")),
     "name_taken": (409, _l("This name is already in use.")),
     "invalid_timezone": (422, _l("Choose a valid time zone.")),
@@ -39,6 +43,10 @@ CODES: dict[str, tuple[int, object]] = {
     "invalid_status_transition": (409, _l("The visit cannot move to that status.")),
     "visit_locked": (409, _l("A cancelled or completed visit cannot be changed.")),
     "visit_not_over": (409, _l("A visit can be completed only after it ends.")),
+    "visit_in_past": (
+        409,
+        _l("This visit has already started or is in the past, so it cannot be published. Check its date."),
+    ),
     "satellite_is_host": (422, _l("The host school cannot also watch remotely.")),
     "duplicate_satellite": (422, _l("Each satellite school can appear only once.")),
     "unknown_kit_type": (422, _l("Choose a valid kit type.")),

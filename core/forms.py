@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import ClassVar
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField, SelectMultipleField, ValidationError, widgets
+from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectMultipleField, ValidationError, widgets
 
 from core.errors import DomainError, all_problems
 
@@ -65,16 +68,71 @@ class StorableFields:
         return super().bind_field(form, unbound_field, options)
 
 
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of a form's error summary: the message, and the id of the field to correct (None: no field)."""
+
+    target: str | None
+    text: str
+
+
 class PageForm(FlaskForm):
     """The base of every page's form: no field takes text that cannot be stored (`storable`)."""
 
     Meta = StorableFields
+
+    def error_links(self) -> list[ErrorLink]:
+        """Every error of the form, each with the field it belongs to, rows of repeating parts included."""
+        return [ErrorLink(None, str(message)) for message in self.form_errors] + _links(self, None)
 
 
 class NestedForm(Form):
     """The base of a form inside another (a row of a FieldList of FormFields), under the same rule."""
 
     Meta = StorableFields
+
+    #: how the page names the row numbered `number` ("Lesson %(number)s"); None: the list's label and number
+    row_label: ClassVar[object | None] = None
+
+
+def _labelled(row: str | None, label: str, message: str) -> str:
+    """A summary line such as 'Lesson 1, Starts: This field is required.', punctuated as the language does."""
+    if row is not None:
+        label = _("%(row)s, %(field)s", row=row, field=label)
+    return _("%(field)s: %(message)s", field=label, message=message)
+
+
+def _links(form, row_name: str | None) -> list[ErrorLink]:
+    """The error links of `form`'s fields; `row_name` names the row of a repeating part they are in."""
+    links = []
+    for field in form:
+        if isinstance(field, FieldList):
+            links += [
+                ErrorLink(field.id, _labelled(row_name, field.label.text, m))
+                for m in field.errors
+                if isinstance(m, str)
+            ]
+            for number, entry in enumerate(field.entries, 1):
+                row = getattr(entry, "form", None)
+                if row is None:
+                    links += _links([entry], row_name)
+                    continue
+                label = getattr(row, "row_label", None)
+                name = f"{field.label.text} {number}" if label is None else str(label) % {"number": number}
+                links += _links(row, name)
+        elif isinstance(field, FormField):
+            links += _links(field.form, row_name)
+        elif field.errors:
+            message = " ".join(str(e) for e in field.errors)
+            if getattr(field.widget, "input_type", None) == "hidden":
+                # Nobody can correct a hidden field (an expired CSRF token): the message alone.
+                links.append(ErrorLink(None, message))
+                continue
+            # A group of radio buttons or checkboxes is reached through its first option.
+            grouped = isinstance(field, RadioField | MultiCheckboxField)
+            target = f"{field.id}-0" if grouped else field.id
+            links.append(ErrorLink(target, _labelled(row_name, field.label.text, message)))
+    return links
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -6,8 +6,6 @@ looks, where a `next` link may lead.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -45,9 +43,13 @@ def with_error_headers(response, error: HTTPException):
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only follow a `next` that stays on this site."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return default
+    """Only follow a `next` that stays on this site: a path of it, such as `/my/visits?page=2`.
+
+    Browsers read a backslash as a slash and drop tabs and line breaks from an address, so `/\\evil.example`
+    and `/<tab>/evil.example` lead to another site as `//evil.example` does: they are refused too.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
+        return default
+    return target

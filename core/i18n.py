@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -25,15 +27,46 @@ SPOKEN_LANGUAGES = {
 
 
 def select_locale() -> str:
-    """The signed-in person's choice, then this browser's choice, then Accept-Language."""
+    """The page language: the signed-in person's own choice, then this browser's, then Accept-Language.
+
+    An account holds a language only when its person chose one (the switch in the header while signed
+    in, or the profile's select); otherwise the page follows the phone, as for anyone else.
+    """
     if not has_request_context():
         return DEFAULT_LOCALE  # CLI and workers: mail sets its own with force_locale
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
         return current_user.locale
+    return browser_locale()
+
+
+def browser_locale() -> str:
+    """The language this browser asks for, whoever is signed in: its switch's choice, then Accept-Language."""
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen
-    return request.accept_languages.best_match(list(LOCALES)) or DEFAULT_LOCALE
+    return accepted_locale(request.accept_languages) or DEFAULT_LOCALE
+
+
+def accepted_locale(accepted: Iterable[tuple[str, float]]) -> str | None:
+    """The first of the browser's languages, best first, that we have in any of its regions or scripts.
+
+    Not werkzeug's `best_match`: it tries every exact tag before any language alone, so a phone set to
+    "zh-TW, en;q=0.8" or "zh-Hans, en;q=0.8" got English, not the Chinese it asked for first.
+    """
+    for tag, quality in accepted:  # highest quality first
+        if quality <= 0:
+            continue
+        if tag == "*":
+            return DEFAULT_LOCALE
+        wanted = tag.replace("_", "-").lower()
+        for code in LOCALES:
+            if code.replace("_", "-").lower() == wanted:
+                return code
+        language = wanted.split("-")[0]
+        for code in LOCALES:
+            if code.split("_")[0].lower() == language:
+                return code
+    return None
 
 
 def html_lang(locale: str) -> str:

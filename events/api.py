@@ -160,6 +160,12 @@ class SlotSchema(ma.Schema):
     places_left = ma.fields.Integer(required=True)
     requires_training = ma.fields.Boolean(required=True)
     required_language = ma.fields.String(required=True, allow_none=True)
+    description = ma.fields.String(
+        required=True, metadata={"description": "What the role does and brings; empty: the role's usual text"}
+    )
+    description_shown = ma.fields.String(
+        required=True, metadata={"description": "The description, or the role's usual text in the caller's language"}
+    )
 
 
 class LessonSchema(ma.Schema):
@@ -192,6 +198,7 @@ class VisitSchema(ma.Schema):
         required=True, allow_none=True, metadata={"description": "null: signup closes at the start"}
     )
     meeting_point = ma.fields.String(required=True)
+    what_to_bring = ma.fields.String(required=True)
     livestream_url = ma.fields.String(required=True)
     slots = ma.fields.List(ma.fields.Nested(SlotSchema), required=True)
     lessons = ma.fields.List(ma.fields.Nested(LessonSchema), required=True)
@@ -212,6 +219,7 @@ class SlotInSchema(ma.Schema):
     )
     requires_training = ma.fields.Boolean(load_default=False)
     required_language = Text(allow_none=True, load_default=None, validate=ma.validate.Length(max=20))
+    description = text(2000, load_default="")
 
 
 class SlotChangeSchema(SlotInSchema):
@@ -252,6 +260,7 @@ class VisitCreateSchema(ma.Schema):
     signup_opens_at = UtcDateTime(allow_none=True, load_default=None)
     signup_closes_at = UtcDateTime(allow_none=True, load_default=None)
     meeting_point = text(300, load_default="")
+    what_to_bring = text(2000, load_default="")
     livestream_url = url_field(500, load_default="")
     slots = _list(SlotInSchema, len(SlotRole), load_default=list)
     lessons = _list(LessonInSchema, MAX_LESSONS, load_default=list)
@@ -268,6 +277,7 @@ class VisitChangeSchema(ma.Schema):
     signup_opens_at = UtcDateTime(allow_none=True)
     signup_closes_at = UtcDateTime(allow_none=True)
     meeting_point = text(300)
+    what_to_bring = text(2000)
     livestream_url = url_field(500)
     slots = _list(SlotChangeSchema, len(SlotRole))
     lessons = _list(LessonChangeSchema, MAX_LESSONS)

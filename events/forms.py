@@ -37,7 +37,15 @@ from core.forms import MultiCheckboxField, NestedForm, PageForm, SingleLine, str
 from core.i18n import SPOKEN_LANGUAGES
 from core.timeutil import COMMON_TIMEZONES, DEFAULT_TZ, in_zone, local_to_utc, naive_local_to_utc
 from events.models import School, SlotRole, Visit, VisitStatus
-from events.services import SCHOOL_FIELDS, LessonData, SatelliteData, SlotData, VisitData, visit_data
+from events.services import (
+    SCHOOL_FIELDS,
+    LessonData,
+    SatelliteData,
+    SlotData,
+    VisitData,
+    VisitFilter,
+    visit_data,
+)
 from kits.models import KitType
 
 #: what <input type="time"> sends: minutes, or seconds when a browser adds them
@@ -145,6 +153,12 @@ class RowForm(NestedForm):
     def is_skipped(self) -> bool:
         return bool(self.remove.data) or self.is_blank()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Marked on the page like any required field, though a blank new row is simply left out.
+        for name in self.required:
+            self[name].flags.required = True
+
     def validate(self, extra_validators=None):
         if self.is_skipped():
             return True
@@ -159,6 +173,7 @@ class RowForm(NestedForm):
 
 class SlotForm(RowForm):
     data_class = SlotData
+    row_label = _l("Role %(number)s")
 
     id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     role = SelectField(
@@ -175,6 +190,12 @@ class SlotForm(RowForm):
         default="",
     )
     requires_training = BooleanField(_l("Training required"))
+    description = TextAreaField(
+        _l("What this role does and brings"),
+        description=_l("Leave empty for the usual text for the role."),
+        validators=[Length(max=2000)],
+        filters=[strip],
+    )
     remove = BooleanField(_l("Remove this role"))
 
     required = ("capacity",)
@@ -185,6 +206,7 @@ class SlotForm(RowForm):
 
 class LessonForm(RowForm):
     data_class = LessonData
+    row_label = _l("Lesson %(number)s")
 
     id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     title = StringField(_l("Lesson title"), validators=[Length(max=200), SingleLine()], filters=[strip])
@@ -205,6 +227,7 @@ class LessonForm(RowForm):
 
 class SatelliteForm(RowForm):
     data_class = SatelliteData
+    row_label = _l("Satellite school %(number)s")
 
     id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     school_id = SelectField(_l("School watching remotely"), coerce=optional_int, choices=[])
@@ -233,6 +256,7 @@ class VisitForm(PageForm):
     signup_opens_at = DateTimeLocalField(_l("Signup opens"), format=DATETIME_LOCAL_FORMATS, validators=[Optional()])
     signup_closes_at = DateTimeLocalField(_l("Signup closes"), format=DATETIME_LOCAL_FORMATS, validators=[Optional()])
     meeting_point = StringField(_l("Meeting point"), validators=[Length(max=300)], filters=[strip])
+    what_to_bring = TextAreaField(_l("What to bring"), validators=[Length(max=2000)], filters=[strip])
     livestream_url = URLField(
         _l("Livestream link"),
         # Anyone may follow this link from the public visit page: web links only, no other schemes.
@@ -249,9 +273,9 @@ class VisitForm(PageForm):
         default=24,
         validators=[Optional(), NumberRange(min=0, max=720)],
     )
-    slots = FieldList(FormField(SlotForm), min_entries=1)
-    lessons = FieldList(FormField(LessonForm), min_entries=1)
-    satellites = FieldList(FormField(SatelliteForm))
+    slots = FieldList(FormField(SlotForm), _l("Volunteer roles"), min_entries=1)
+    lessons = FieldList(FormField(LessonForm), _l("Lessons"), min_entries=1)
+    satellites = FieldList(FormField(SatelliteForm), _l("Schools watching the livestream"))
 
     #: each repeating part of the form -> the form of one of its rows
     ROWS: ClassVar[dict[str, type[RowForm]]] = {"slots": SlotForm, "lessons": LessonForm, "satellites": SatelliteForm}
@@ -317,6 +341,12 @@ def on_form_rows(error: DomainError, positions: dict[str, list[int]]) -> DomainE
 
 
 class VisitFilterForm(PageForm):
+    """The visit list's filters, read from the query string (see `applied`).
+
+    A filter left at "any" is absent from the query string or sent empty; both mean the empty
+    choice, which coerces to None, so neither is ever an error.
+    """
+
     class Meta:
         csrf = False
 
@@ -330,14 +360,34 @@ class VisitFilterForm(PageForm):
         default="upcoming",
     )
     school_id = SelectField(_l("School"), coerce=optional_int, choices=[])
-    province = SelectField(_l("Region"), choices=[])
-    status = SelectField(_l("Status"), choices=[])
+    # With the default coerce (str) an absent value stays None, which no choice equals: "Not a valid choice".
+    province = SelectField(_l("Region"), coerce=optional_str, choices=[])
+    status = SelectField(_l("Status"), coerce=optional_str, choices=[])
 
     def set_choices(self, *, schools: list[School], provinces: list[str], see_drafts: bool) -> None:
         self.school_id.choices = school_choices(schools, _("Any school"))
         self.province.choices = [SelectChoice("", _("Any region"))] + [SelectChoice(p, p) for p in provinces]
         statuses = [s for s in VisitStatus if see_drafts or s != VisitStatus.DRAFT]
         self.status.choices = [SelectChoice("", _("Any status")), *VisitStatus.choices(statuses)]
+
+    def applied(self) -> VisitFilter:
+        """The filters the list applies (call after `set_choices`).
+
+        A value that is not one of a filter's choices (an edited or stale link: a school since
+        archived, a status this person does not see) is ignored rather than shown as an error:
+        the filter goes back to its default, so the form shows what the list applies.
+        """
+        self.validate()
+        for field in self:
+            if field.errors:
+                field.data, field.errors = field.default, []
+        when = self.when.data
+        return VisitFilter(
+            when="" if when == "all" else when,
+            school_id=self.school_id.data,
+            province=self.province.data or "",
+            status=VisitStatus(self.status.data) if self.status.data else None,
+        )
 
 
 class SchoolFilterForm(PageForm):

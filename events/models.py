@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote, urlencode
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
@@ -50,6 +51,24 @@ class School(db.Model):
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
+    # Schools have no coordinates: map apps search for the address, the region narrowing it down.
+    @property
+    def map_query(self) -> str:
+        """What a map app searches for: the region and the address (the school's name without one)."""
+        return " ".join(p for p in (self.region, self.address or self.name) if p)
+
+    @property
+    def amap_url(self) -> str:
+        """An Amap (高德地图) search for the school: a web page that works in China and opens the app if installed."""
+        return "https://uri.amap.com/search?" + urlencode(
+            {"keyword": self.map_query, "src": "scivisit"}, quote_via=quote
+        )
+
+    @property
+    def geo_uri(self) -> str:
+        """A `geo:` URI (RFC 5870, with Android's `q` search) that hands the address to the phone's map app."""
+        return "geo:0,0?q=" + quote(self.map_query, safe="")
+
 
 class VisitStatus(LabelledEnum):
     DRAFT = "draft", _l("Draft")
@@ -66,6 +85,29 @@ class SlotRole(LabelledEnum):
     LIVESTREAM_TECHNICIAN = "livestream_technician", _l("Livestream technician")
     FIRST_AIDER = "first_aider", _l("First aider")
     INTERPRETER = "interpreter", _l("Interpreter")
+
+
+#: what each role usually does and brings, shown for a role slot without a description of its own
+ROLE_DESCRIPTIONS = {
+    SlotRole.LEAD_INSTRUCTOR: _l(
+        "Leads the lessons and the team on the day. Bring the lesson plans and arrive early to set up the kits."
+    ),
+    SlotRole.ASSISTANT: _l("Helps the students in small groups during the experiments and tidies the kits afterwards."),
+    SlotRole.PHOTOGRAPHER: _l(
+        "Takes photos and short videos for the school and the donors. Bring a charged camera or phone;"
+        " photograph students only where the school allows it."
+    ),
+    SlotRole.DRIVER: _l(
+        "Drives the team and the kits to the school and back. Bring your driving licence; plan to drive"
+        " in daylight on mountain roads."
+    ),
+    SlotRole.LIVESTREAM_TECHNICIAN: _l(
+        "Sets up the camera and the livestream for the schools watching remotely. Bring a power bank and"
+        " test the connection on arrival."
+    ),
+    SlotRole.FIRST_AIDER: _l("Looks after first aid for students and volunteers. Bring the first-aid kit."),
+    SlotRole.INTERPRETER: _l("Helps the team and the students understand each other in the local language."),
+}
 
 
 class Visit(db.Model):
@@ -88,6 +130,8 @@ class Visit(db.Model):
     #: None means signup closes when the visit starts
     signup_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     meeting_point: Mapped[str] = mapped_column(String(300), default="")
+    #: what every volunteer brings on the day (clothes, food, documents); each role adds its own in its description
+    what_to_bring: Mapped[str] = mapped_column(Text, default="")
     livestream_url: Mapped[str] = mapped_column(String(500), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     #: bumped on every change volunteers are told about; the iCalendar SEQUENCE
@@ -145,12 +189,19 @@ class RoleSlot(db.Model):
     requires_training: Mapped[bool] = mapped_column(default=False)
     #: a code from core.i18n.SPOKEN_LANGUAGES, or None
     required_language: Mapped[str | None] = mapped_column(String(20))
+    #: what this role does on the day and brings; empty shows the role's ROLE_DESCRIPTIONS text
+    description: Mapped[str] = mapped_column(Text, default="")
 
     visit: Mapped[Visit] = relationship(back_populates="slots")
 
     @property
     def places_left(self) -> int:
         return max(self.capacity - self.taken, 0)
+
+    @property
+    def description_shown(self) -> str:
+        """The slot's own description, or the usual one for its role."""
+        return self.description or str(ROLE_DESCRIPTIONS[self.role])
 
 
 class Lesson(db.Model):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, case, func, null, select
+from sqlalchemy.orm import Session, defaultload, selectinload
 
 from accounts.models import Role, User, UserRole
 from accounts.services import set_roles
@@ -14,7 +14,7 @@ from core.errors import DomainError, Problems
 from core.i18n import SPOKEN_LANGUAGES
 from core.timeutil import in_zone, is_valid_timezone
 from events import signals
-from events.access import can_plan, visible_schools, visible_visits
+from events.access import can_plan, hosted_school_ids, visible_schools, visible_visits
 from events.models import Lesson, RoleSlot, SatelliteSchool, School, SlotRole, Visit, VisitStatus
 from kits.models import KitType
 
@@ -102,6 +102,8 @@ class SlotData:
     capacity: int
     requires_training: bool = False
     required_language: str | None = None
+    #: what the role does and brings; empty: the role's usual text (events.models.ROLE_DESCRIPTIONS)
+    description: str = ""
     id: int | None = None  #: an existing slot to update; None creates one
 
     def __post_init__(self) -> None:
@@ -144,6 +146,7 @@ class VisitData:
     signup_opens_at: datetime | None = None
     signup_closes_at: datetime | None = None
     meeting_point: str = ""
+    what_to_bring: str = ""
     livestream_url: str = ""
     notes: str = ""
     cancel_cutoff_hours: int = 24
@@ -385,11 +388,18 @@ def _move(visit: Visit, target: VisitStatus) -> None:
     visit.status = target
 
 
+def is_in_past(visit: Visit, now: datetime) -> bool:
+    """Whether the visit has begun by `now` (its start is at the school, stored in UTC): too late to publish."""
+    return visit.starts_at <= now
+
+
 def publish_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
     """Make a draft visible to volunteers; signup opens now unless a time was set.
 
-    Raises: invalid_status_transition.
+    Raises: invalid_status_transition, visit_in_past (nobody could sign up for a visit that has begun).
     """
+    if VisitStatus.PUBLISHED in _TRANSITIONS[visit.status] and is_in_past(visit, now):
+        raise DomainError("visit_in_past")
     _move(visit, VisitStatus.PUBLISHED)
     visit.published_at = now
     if visit.signup_opens_at is None:
@@ -416,6 +426,8 @@ def cancel_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
 def can_move(visit: Visit, target: VisitStatus, now: datetime) -> bool:
     """Whether the visit may move to `target` now (which status buttons a coordinator sees)."""
     if target == VisitStatus.COMPLETED and now < visit.ends_at:
+        return False
+    if target == VisitStatus.PUBLISHED and is_in_past(visit, now):
         return False
     return target in _TRANSITIONS[visit.status]
 
@@ -481,6 +493,60 @@ def public_visits(now: datetime) -> Select:
         .where(Visit.status == VisitStatus.PUBLISHED, Visit.ends_at >= now)
         .order_by(Visit.starts_at, Visit.id)
         .options(selectinload(Visit.slots))
+    )
+
+
+# The landings (the home page of each role; a volunteer's part comes from volunteers.rosters).
+
+#: what a visit's card shows: its places (from its slots) and its school, whose hosts it does not name
+CARD = (selectinload(Visit.slots), defaultload(Visit.school).lazyload(School.hosts))
+
+#: a visit's places still open: its slots' capacity less the places taken (taken never passes capacity)
+PLACES_OPEN = (
+    select(func.coalesce(func.sum(RoleSlot.capacity - RoleSlot.taken), 0))
+    .where(RoleSlot.visit_id == Visit.id)
+    .correlate(Visit)
+    .scalar_subquery()
+)
+
+
+def visits_needing_volunteers(now: datetime) -> Select:
+    """A programme coordinator's landing: drafts and published visits not yet started, those with the
+    most places still open first, then the soonest."""
+    return (
+        select(Visit)
+        .where(Visit.status.in_((VisitStatus.DRAFT, VisitStatus.PUBLISHED)), Visit.starts_at > now)
+        .order_by(PLACES_OPEN.desc(), Visit.starts_at, Visit.id)
+        .options(*CARD)
+    )
+
+
+def hosted_visits(user: User, now: datetime) -> Select:
+    """A school host's landing: every visit to the schools they host, drafts and cancelled ones too;
+    those not over yet first, soonest first, then the past ones, latest first."""
+    over = case((Visit.ends_at < now, 1), else_=0)
+    return (
+        select(Visit)
+        .where(Visit.school_id.in_(hosted_school_ids(user)))
+        # Within the coming ones the second key orders them; within the past ones it is NULL for all.
+        .order_by(over, case((Visit.ends_at < now, null()), else_=Visit.starts_at), Visit.starts_at.desc(), Visit.id)
+        .options(*CARD)
+    )
+
+
+def hosted_school_count(session: Session, user: User) -> int:
+    """How many schools this person hosts."""
+    return session.scalar(select(func.count()).select_from(hosted_school_ids(user).subquery())) or 0
+
+
+def visits_with_open_places(now: datetime) -> Select:
+    """A company coordinator's landing: published visits not yet started with a place still open, soonest
+    first (a coordinator signs colleagues up, and may override the signup window and requirements)."""
+    return (
+        select(Visit)
+        .where(Visit.status == VisitStatus.PUBLISHED, Visit.starts_at > now, PLACES_OPEN > 0)
+        .order_by(Visit.starts_at, Visit.id)
+        .options(*CARD)
     )
 
 

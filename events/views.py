@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from accounts.access import SIGNED_IN, can_see_contact, requires, viewer
 from accounts.models import Role
 from core.errors import DomainError
+from core.http import safe_next
 from core.i18n import SPOKEN_LANGUAGES
 from core.web import act, form_status, page_args, paginate, submit
 from events import services
@@ -29,19 +30,45 @@ STATUS_ACTIONS = {
 }
 
 
-def _valid(field):
-    """A filter's value, or None when what was sent is not one of its choices."""
-    return None if field.errors else field.data
-
-
 # ---------------------------------------------------------------- visits
+
+
+#: whose landing a person with several roles gets: the first of their roles in this order
+LANDING_ORDER = (Role.ADMIN, Role.HOST, Role.VOLUNTEER, Role.COORDINATOR)
+
+
+def _landing(person) -> str:
+    """Which home page a person gets: a role's value, or "public"."""
+    roles = person.roles if person is not None else set()
+    return next((role.value for role in LANDING_ORDER if role in roles), "public")
 
 
 @bp.get("/")
 def home():
-    """Published upcoming visits, for anyone."""
-    page = paginate(services.public_visits(g.now))
-    return render_template("events/home.html", page=page, args=page_args())
+    """Each person's landing: what their role needs first, one page of it.
+
+    Anyone: published visits to come. Programme coordinators: visits with the most places still
+    open first. School hosts: their schools' visits. Company coordinators: visits with places their
+    team can take. Volunteers: their next visits and the open places they can take, which the
+    volunteers package contributes (`volunteer_home`), as it does the marks on the visits they are in.
+    """
+    person = viewer()
+    landing = _landing(person)
+    lists = {
+        "public": lambda: services.public_visits(g.now),
+        "admin": lambda: services.visits_needing_volunteers(g.now),
+        "host": lambda: services.hosted_visits(person, g.now),
+        "coordinator": lambda: services.visits_with_open_places(g.now),
+    }
+    page = paginate(lists[landing]()) if landing in lists else None
+    return render_template(
+        "events/home.html",
+        landing=landing,
+        page=page,
+        args=page_args(),
+        schools_hosted=services.hosted_school_count(db.session, person) if landing == "host" else 0,
+        can_plan=can_plan(person),
+    )
 
 
 @bp.get("/visits/")
@@ -55,19 +82,7 @@ def visits():
         provinces=services.provinces(db.session),
         see_drafts=sees_drafts(person),
     )
-    filters.validate()
-    when = _valid(filters.when) or "upcoming"
-    status = _valid(filters.status)
-    query = services.list_visits(
-        person,
-        VisitFilter(
-            when="" if when == "all" else when,
-            school_id=_valid(filters.school_id),
-            province=_valid(filters.province) or "",
-            status=VisitStatus(status) if status else None,
-        ),
-        g.now,
-    )
+    query = services.list_visits(person, filters.applied(), g.now)
     return render_template(
         "events/visits.html", page=paginate(query), filters=filters, args=page_args(), can_plan=can_plan(person)
     )
@@ -91,6 +106,7 @@ def visit(visit_id: int):
         actions=actions,
         sees_school_notes=can_see_school(person, visit.school),
         languages=SPOKEN_LANGUAGES,
+        past_draft=planner and visit.status == VisitStatus.DRAFT and services.is_in_past(visit, g.now),
     )
 
 
@@ -124,6 +140,18 @@ def visit_status(visit_id: int):
     )
 
 
+@bp.get("/visits/<int:visit_id>/cancel")
+@requires(Role.ADMIN)
+def confirm_cancel_visit(visit_id: int):
+    """Ask before cancelling a visit, saying how many volunteers will be told; changes nothing."""
+    visit = db.get_or_404(Visit, visit_id)
+    here = url_for("events.visit", visit_id=visit_id)
+    if not services.can_move(visit, VisitStatus.CANCELLED, g.now):
+        flash(DomainError("invalid_status_transition").message, "error")
+        return redirect(here)
+    return render_template("events/cancel_visit.html", visit=visit, back=safe_next(request.args.get("next"), here))
+
+
 def _visit_form_page(visit: Visit | None):
     if request.method == "POST":
         form = VisitForm()
@@ -139,12 +167,19 @@ def _visit_form_page(visit: Visit | None):
         saved = submit(
             form,
             lambda: _save_visit(form, visit),
-            done=lambda saved: _("The visit %(title)s has been saved.", title=saved.title),
+            done=_saved_visit_message,
             then=lambda saved: url_for("events.visit", visit_id=saved.id),
         )
         if saved is not None:
             return saved
     return render_template("events/visit_form.html", form=form, visit=visit), form_status(form)
+
+
+def _saved_visit_message(saved: Visit) -> str:
+    """What saving says; a visit dated in the past is saved (to correct it later) with a warning."""
+    if services.is_in_past(saved, g.now):
+        flash(_("This visit is dated in the past. Check the date: a visit in the past cannot be published."), "warning")
+    return _("The visit %(title)s has been saved.", title=saved.title)
 
 
 def _save_visit(form: VisitForm, visit: Visit | None) -> Visit:

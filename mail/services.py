@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import TextIO
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -183,12 +184,29 @@ def smtp_transport(email: EmailMessage) -> None:
         smtp.send_message(email)
 
 
-def console_transport(email: EmailMessage) -> None:
-    """Development: print the message instead of sending it."""
-    lines = [f"--- mail to {email['To']} ---", f"Subject: {email['Subject']}", ""]
+#: the width of the rules around a message printed by the console transport
+CONSOLE_WIDTH = 72
+
+
+def console_text(email: EmailMessage) -> str:
+    """The message as the console transport prints it: one block between two rules, blank lines around."""
+    top = f"=== mail to {email['To']} "
+    lines = ["", top.ljust(CONSOLE_WIDTH, "="), f"Subject: {email['Subject']}", ""]
     lines.append(email.get_body(preferencelist=("plain",)).get_content().rstrip("\n"))
     lines += [f"[attached: {part.get_filename()} ({part.get_content_type()})]" for part in email.iter_attachments()]
-    print("\n".join(lines), file=sys.stderr)
+    lines += [f"=== end of mail to {email['To']} ".ljust(CONSOLE_WIDTH, "="), "", ""]
+    return "\n".join(lines)
+
+
+def console_transport(email: EmailMessage, stream: TextIO | None = None) -> None:
+    """Development: print the message on stdout instead of sending it.
+
+    Stdout, not stderr, where the server's access log goes (werkzeug logs there); and in one write,
+    so that no log line from another thread can land inside a message.
+    """
+    stream = stream or sys.stdout
+    stream.write(console_text(email))
+    stream.flush()
 
 
 def transport_for(backend: str) -> Callable[[EmailMessage], None]:

@@ -66,6 +66,7 @@ TABLE = [
     row("GET", "/profile", 302, 200, 200, 200, 200, endpoint="volunteers.profile"),
     row("GET", "/people/", 302, 403, 403, 403, 200, endpoint="volunteers.people"),
     row("GET", "/people/new", 302, 403, 403, 403, 200, endpoint="volunteers.person_new"),
+    row("GET", "/people/{person}/edit", 302, 403, 403, 403, 200, endpoint="volunteers.person_edit"),
     row("GET", "/companies/", 302, 403, 403, 403, 200, endpoint="volunteers.companies"),
     # signups, rosters, company coordinators, privacy
     row(
@@ -83,6 +84,8 @@ TABLE = [
     row("GET", "/visits/{published_a}/slots/{slot_draft_b}/signup", 302, 404, 403, 403, 403),
     # someone else's signup is "not found" on both faces, so its existence is not revealed
     row("POST", "/signups/{signup}/cancel", 302, 404, 404, 404, 302, endpoint="volunteers.cancel"),
+    # the page that asks first, which changes nothing, answers as the cancellation does
+    row("GET", "/signups/{signup}/cancel", 302, 404, 404, 404, 200, endpoint="volunteers.confirm_cancel"),
     row("GET", "/my/visits", 302, 200, 200, 200, 200, endpoint="volunteers.my_visits"),
     row("GET", "/visits/{published_a}/roster", 302, 403, 403, 200, 200, endpoint="volunteers.roster"),
     row("GET", "/visits/{draft_a}/roster", 302, 403, 403, 200, 200),
@@ -106,6 +109,7 @@ TABLE = [
     row("GET", "/company/", 302, 403, 200, 403, 403, endpoint="volunteers.company"),
     row("GET", "/company/signup", 302, 403, 200, 403, 403, endpoint="volunteers.company_signup"),
     row("POST", "/company/join-code", 302, 403, 302, 403, 403, endpoint="volunteers.rotate_code"),
+    row("GET", "/company/join-code", 302, 403, 200, 403, 403, endpoint="volunteers.confirm_rotate_code"),
     row("GET", "/profile/data.json", 302, 200, 200, 200, 200, endpoint="volunteers.my_data"),
     row("GET", "/profile/delete", 302, 200, 200, 200, 200, endpoint="volunteers.delete_account"),
     row("POST", "/profile/delete", 302, 422, 422, 422, 422, body={"password": "not-my-password"}),
@@ -140,6 +144,9 @@ TABLE = [
         body={"action": "publish"},
         endpoint="events.visit_status",
     ),
+    row("GET", "/visits/{published_a}/cancel", 302, 403, 403, 403, 200, endpoint="events.confirm_cancel_visit"),
+    # a visit that is cancelled already: back to its page, which says so
+    row("GET", "/visits/{cancelled_a}/cancel", 302, 403, 403, 403, 302),
     # API
     row("POST", "/api/v1/tokens", 422, 422, 422, 422, 422, body={}, endpoint="accounts_api.create_token"),
     row("DELETE", "/api/v1/tokens/current", 401, 401, 401, 401, 401, endpoint="accounts_api.revoke_token"),
@@ -171,6 +178,17 @@ TABLE = [
     row("GET", "/api/v1/kit-types", 401, 200, 200, 200, 200, endpoint="kits_api.list_kit_types"),
     row("POST", "/api/v1/kit-types", 401, 403, 403, 403, 422, body={}, endpoint="kits_api.create_kit_type"),
     row("POST", "/api/v1/volunteers", 401, 403, 403, 403, 422, body={}, endpoint="volunteers_api.create_person"),
+    row(
+        "PATCH",
+        "/api/v1/volunteers/{person}",
+        401,
+        403,
+        403,
+        403,
+        200,
+        body={},
+        endpoint="volunteers_api.update_person",
+    ),
 ]
 
 
@@ -205,6 +223,7 @@ def world(db_session, now, make_user, make_school, make_visit):
         "cancelled_a": make_visit(school=school_a, days_ahead=40, status=VisitStatus.CANCELLED).id,
         "invitation": invitation.id,
         "signup": signup.id,
+        "person": people["volunteer"].id,
     }
     return people, ids
 

@@ -15,4 +15,4 @@ def test_readyz_checks_the_database(client):
 def test_login_with_the_right_password_redirects(client, make_user, login):
     user = make_user()
     response = login(user)
-    assert response.headers["Location"].endswith("/visits/")
+    assert response.headers["Location"] == "/"

@@ -10,7 +10,7 @@ from accounts.access import acts_for
 from accounts.models import Role, User
 from events.access import hosts_school
 from events.models import Visit
-from volunteers.models import Signup
+from volunteers.models import Signup, SignupStatus
 
 #: what `roster_view` answers: the whole roster with contact details, or the school's view of the team
 FULL_ROSTER = "full"
@@ -61,6 +61,22 @@ def overrides_rules(actor: User, signup_user: User) -> bool:
 def manages_rosters(user: User | None) -> bool:
     """Programme coordinators assign, move and mark no-shows."""
     return user is not None and user.is_admin
+
+
+def sees_day_of(user: User | None, visit: Visit, signup: Signup | None) -> bool:
+    """What a visit's team needs on the day (the school's address and travel notes, the lead instructor's
+    phone) is for volunteers with a place in it (`signup`: their own, confirmed or attended), the school's
+    hosts and programme coordinators; not for anyone waiting or browsing."""
+    if user is None:
+        return False
+    if user.is_admin or hosts_school(user, visit.school):
+        return True
+    return (
+        signup is not None
+        and signup.user_id == user.id
+        and signup.visit_id == visit.id
+        and signup.status in (SignupStatus.CONFIRMED, SignupStatus.ATTENDED)
+    )
 
 
 def roster_view(user: User | None, visit: Visit) -> str | None:

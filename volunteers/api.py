@@ -7,7 +7,7 @@ from flask import abort, current_app, g
 from flask_login import current_user
 
 from accounts.access import SIGNED_IN, requires, viewer
-from accounts.models import Company, Role, User
+from accounts.models import Company, Role, TrainingStatus, User
 from accounts.schemas import CompanyRefSchema, PersonSchema
 from accounts.services import MAX_PASSWORD_LENGTH, create_user
 from api_schemas import (
@@ -28,7 +28,7 @@ from events.access import can_see_visit
 from events.models import RoleSlot, SlotRole, Visit, VisitStatus
 from events.schemas import SchoolRefSchema
 from extensions import db
-from volunteers import rosters, signups
+from volunteers import registration, rosters, signups
 from volunteers.access import FULL_ROSTER, TEAM_ROSTER, roster_view
 from volunteers.models import Signup, SignupStatus
 from volunteers.waitlist import waitlist_position
@@ -77,6 +77,33 @@ def create_person(args):
     )
     db.session.commit()
     return user
+
+
+class PersonChangeSchema(ma.Schema):
+    name = text(100, blank=False, one_line=True)
+    roles = ma.fields.List(ma.fields.Enum(Role, by_value=True), metadata={"description": "Replaces the roles"})
+    company_id = id_field(allow_none=True, metadata={"description": "null: no company"})
+    training_status = ma.fields.Enum(TrainingStatus, by_value=True)
+
+
+@blp.patch("/<int:person_id>")
+@requires(Role.ADMIN)
+@blp.arguments(PersonChangeSchema)
+@blp.response(200, PersonSchema)
+@blp.errors(401, 403, 404, 409, 422)
+def update_person(args, person_id: int):
+    """Change the given fields of someone's account: name, roles, company, training status."""
+    person = get_or_none(User, person_id)
+    if person is None:
+        abort(404)
+    if "company_id" in args:
+        company_id = args.pop("company_id")
+        args["company"] = get_or_none(Company, company_id) if company_id is not None else None
+        if company_id is not None and args["company"] is None:
+            raise DomainError("not_found", field="company_id")
+    registration.update_person(db.session, person, args)
+    db.session.commit()
+    return person
 
 
 # ---------------------------------------------------------------- signups

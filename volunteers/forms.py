@@ -1,7 +1,7 @@
 """Volunteer forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -29,9 +29,14 @@ class ProfileForm(PageForm):
     phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=32)], filters=[strip])
     languages = MultiCheckboxField(_l("Languages you speak"), choices=language_choices())
     skills = TextAreaField(_l("Skills and experience"), validators=[Optional(), Length(max=2000)])
+    #: "" is no choice (None): pages follow the phone's language
     locale = SelectField(
         _l("Language of SciVisit"),
-        choices=[SelectChoice(code, label, render_kw={"lang": html_lang(code)}) for code, label in LOCALES.items()],
+        choices=[
+            SelectChoice("", _l("Same as my phone/browser")),
+            *(SelectChoice(code, label, render_kw={"lang": html_lang(code)}) for code, label in LOCALES.items()),
+        ],
+        coerce=lambda value: value or None,
     )
 
 
@@ -42,6 +47,25 @@ class PersonForm(NewAccountMixin, PageForm):
     roles = MultiCheckboxField(_l("Roles"), choices=Role.choices(), validators=[DataRequired()])
     company = SelectField(_l("Company"), coerce=int, validators=[Optional()])
     training_status = SelectField(_l("Training"), choices=TrainingStatus.choices())
+
+
+class PersonEditForm(PageForm):
+    """An admin changes someone's name, roles, company and training; the person keeps their own password."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100), SingleLine()], filters=[strip])
+    roles = MultiCheckboxField(_l("Roles"), choices=Role.choices(), validators=[DataRequired()])
+    company = SelectField(_l("Company"), coerce=int, validators=[Optional()])
+    training_status = SelectField(_l("Training"), choices=TrainingStatus.choices())
+
+    @classmethod
+    def data_of(cls, person) -> dict:
+        """A person as the form shows them."""
+        return {
+            "name": person.name,
+            "roles": [role.value for role in person.roles],
+            "company": person.company_id or 0,
+            "training_status": person.training_status.value,
+        }
 
 
 class CompanyForm(PageForm):
@@ -75,10 +99,13 @@ class MoveForm(PageForm):
 
 
 class CompanySignupForm(PageForm):
-    """A company coordinator signs a colleague up for a role."""
+    """A company coordinator signs a colleague up for a role: the second step, once the visit is chosen."""
 
-    person = SelectField(_l("Colleague"), coerce=int, validators=[DataRequired()])
-    slot = SelectField(_l("Visit and role"), coerce=int, validators=[DataRequired()])
+    visit = HiddenField()
+    slot = RadioField(_l("Volunteer role"), coerce=int, validators=[DataRequired(message=_l("Choose a role."))])
+    person = SelectField(
+        _l("Colleague"), coerce=int, validators=[DataRequired(message=_l("Choose the colleague to sign up."))]
+    )
     reason = StringField(
         _l("Reason, if the rules must be overridden"), validators=[Optional(), Length(max=500)], filters=[strip]
     )

@@ -105,7 +105,7 @@ class PendingRegistration(db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     #: codes from core.i18n.SPOKEN_LANGUAGES
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
-    #: the language the person registered in: their mail's and their account's
+    #: the language the form was read in: the confirmation mail's, then the account's `last_locale` (not a choice)
     locale: Mapped[str | None] = mapped_column(String(10))
     #: hashed as an account's password is (PASSWORD_HASH_METHOD); the password itself is never kept
     password_hash: Mapped[str] = mapped_column(String(255))

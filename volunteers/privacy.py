@@ -38,6 +38,7 @@ def personal_data(session: Session, user: User) -> dict:
             "skills": user.skills,
             "training_status": user.training_status.value,
             "locale": user.locale,
+            "last_locale": user.last_locale,
             "roles": sorted(role.value for role in user.roles),
             "created_at": _iso(user.created_at),
         },

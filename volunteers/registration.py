@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from accounts.models import Company, Role, TrainingStatus, User, UserRole
 from accounts.services import (
+    check_company_for_roles,
     check_password_strength,
     company_for_join_code,
     create_user_with_password_hash,
     hash_password,
     issue_password_reset,
     normalise_email,
+    set_roles,
 )
 from core.errors import DomainError
 from core.i18n import LOCALES, SPOKEN_LANGUAGES
@@ -113,7 +115,7 @@ def _tell_the_owner(session: Session, owner: User, *, now: datetime, next_url: s
         session,
         recipient=owner.email,
         template="registration_account_exists",
-        locale=owner.locale,
+        locale=owner.mail_locale,
         now=now,
         name=owner.name,
         login_link=external_url("accounts.login", next=next_url or None),
@@ -148,7 +150,8 @@ def confirm_registration(session: Session, raw: str, now: datetime) -> User:
         company=pending.company,
         phone=pending.phone,
         languages=pending.languages,
-        locale=pending.locale,
+        # The language the form was read in is the browser's, not a choice: a hint for mail only.
+        last_locale=pending.locale,
         now=now,
     )
     pending.used_at = now
@@ -179,6 +182,46 @@ def update_profile(session: Session, user: User, values: dict) -> User:
 
 def set_training(user: User, status: TrainingStatus) -> None:
     user.training_status = status
+
+
+#: what a programme coordinator may change about someone (`update_person`)
+PERSON_FIELDS = ("name", "roles", "company", "training_status")
+
+
+def update_person(session: Session, person: User, values: dict) -> User:
+    """A programme coordinator changes someone's name, roles, company or training status (the keys given).
+
+    Raises: validation_error (a blank name, no role), company_required (a company coordinator without a
+    company), last_admin (taking the role from the last active programme coordinator, themself included).
+    """
+    name = values["name"].strip() if "name" in values else person.name
+    roles = set(values["roles"]) if "roles" in values else person.roles
+    company = values.get("company", person.company)
+    if not name:
+        raise DomainError("validation_error", field="name")
+    if not roles:
+        raise DomainError("validation_error", field="roles")
+    check_company_for_roles(roles, company)
+    if Role.ADMIN in person.roles and Role.ADMIN not in roles and not _other_admins(session, person):
+        raise DomainError("last_admin", field="roles")
+    person.name = name
+    set_roles(person, roles)
+    person.company = company
+    if "training_status" in values:
+        person.training_status = TrainingStatus(values["training_status"])
+    session.flush()
+    return person
+
+
+def _other_admins(session: Session, person: User) -> int:
+    """Active programme coordinators other than `person`.
+
+    Every admin role row is locked first (PostgreSQL), so two coordinators taking the role from each
+    other at the same moment cannot leave none: the second counts again after the first commits.
+    """
+    admins = session.scalars(select(UserRole.user_id).where(UserRole.role == Role.ADMIN).with_for_update()).all()
+    others = [user_id for user_id in admins if user_id != person.id]
+    return session.scalar(select(func.count(User.id)).where(User.id.in_(others), User.active.is_(True))) or 0
 
 
 def people_query(*, role: Role | None = None, company_id: int | None = None, search: str = "") -> Select:

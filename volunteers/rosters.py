@@ -1,18 +1,21 @@
-"""Read models: a volunteer's visits, a visit's roster (for coordinators, for hosts, as rows for
-CSV and the API), a company's team with their hours, and what a coordinator chooses from."""
+"""Read models: a volunteer's visits (and for the home page their next ones, the open places they can take,
+and which visits of a list are theirs), a visit's roster (for coordinators, for hosts, as rows for CSV and
+the API), a company's team with their hours, and what a coordinator chooses from."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from accounts.models import Company, Role, User
 from events.models import RoleSlot, SlotRole, Visit, VisitStatus
+from events.services import CARD
 from volunteers.models import ACTIVE_STATUSES, Signup, SignupStatus
 from volunteers.registration import people_query
+from volunteers.signups import overlapping_signups, requirements_met, signup_window_open_sql
 from volunteers.waitlist import waitlist_positions
 
 
@@ -51,6 +54,68 @@ def my_visits(session: Session, user: User, now: datetime) -> MyVisits:
     past = [s for s in signups if s.status in _PAST_STATUSES and s.visit.ends_at <= now]
     past.reverse()  # the latest first
     return MyVisits(upcoming=upcoming, past=past, positions=waitlist_positions(session, upcoming))
+
+
+@dataclass
+class NextVisits:
+    """The first of a volunteer's coming signups, for the home page."""
+
+    signups: list[Signup]
+    #: signup id -> waitlist position, for the waiting ones
+    positions: dict[int, int]
+    #: whether more are coming than shown
+    more: bool
+
+
+def next_visits(session: Session, user: User, now: datetime, *, limit: int = 5) -> NextVisits:
+    """A volunteer's active signups (a place or a place in the queue) in visits not over yet, soonest first."""
+    signups = list(
+        session.scalars(
+            select(Signup)
+            .join(Visit, Signup.visit_id == Visit.id)
+            .where(Signup.user_id == user.id, Signup.status.in_(ACTIVE_STATUSES), Visit.ends_at > now)
+            .order_by(Visit.starts_at, Signup.id)
+            .limit(limit + 1)
+            .options(lazyload(Signup.user), joinedload(Signup.visit).options(*CARD))
+        )
+    )
+    shown = signups[:limit]
+    return NextVisits(signups=shown, positions=waitlist_positions(session, shown), more=len(signups) > limit)
+
+
+def open_places(user: User, now: datetime) -> Select:
+    """Visits in which this volunteer could take a place now, soonest first: published, signup open, a free
+    place in a role whose requirements they meet, at a time they are not busy, and not theirs already."""
+    free_slot = (
+        select(RoleSlot.id)
+        .where(RoleSlot.visit_id == Visit.id, RoleSlot.taken < RoleSlot.capacity, requirements_met(user))
+        .exists()
+    )
+    theirs = (
+        select(Signup.id)
+        .where(Signup.visit_id == Visit.id, Signup.user_id == user.id, Signup.status.in_(ACTIVE_STATUSES))
+        .exists()
+    )
+    busy = overlapping_signups(user, Visit.id, Visit.starts_at, Visit.ends_at).exists()
+    return (
+        select(Visit)
+        .where(Visit.status == VisitStatus.PUBLISHED, signup_window_open_sql(now), free_slot, ~theirs, ~busy)
+        .order_by(Visit.starts_at, Visit.id)
+        .options(*CARD)
+    )
+
+
+def own_signups(session: Session, user: User, visit_ids: list[int]) -> dict[int, Signup]:
+    """visit id -> this person's active signup in it, for the given visits (one query)."""
+    if not visit_ids:
+        return {}
+    rows = session.scalars(
+        select(Signup)
+        .where(Signup.user_id == user.id, Signup.visit_id.in_(visit_ids), Signup.status.in_(ACTIVE_STATUSES))
+        # A mark names the role; the visit and the person are on the page already.
+        .options(lazyload(Signup.visit), lazyload(Signup.user))
+    )
+    return {signup.visit_id: signup for signup in rows}
 
 
 #: how the roster orders people within a role: those with a place first, then the waitlist in order
@@ -143,17 +208,51 @@ def host_roster(session: Session, visit: Visit) -> list[TeamMember]:
     ]
 
 
-def upcoming_slots(session: Session, now: datetime) -> list[RoleSlot]:
-    """Role slots of published visits that have not started, soonest first, for a coordinator to choose from."""
+#: signups that hold a place in a visit: the volunteer is (or was) part of its team on the day
+_PLACE_STATUSES = (SignupStatus.CONFIRMED, SignupStatus.ATTENDED)
+
+
+def own_place(session: Session, user: User, visit: Visit) -> Signup | None:
+    """This person's signup with a place in the visit (confirmed, or attended once scanned in), if any."""
+    return session.scalars(
+        select(Signup).where(Signup.user_id == user.id, Signup.visit_id == visit.id, Signup.status.in_(_PLACE_STATUSES))
+    ).first()
+
+
+def lead_instructor(session: Session, visit: Visit) -> User | None:
+    """The visit's lead instructor with a place (the first confirmed, if several): the team's contact on the day."""
+    return session.scalars(
+        select(User)
+        .join(Signup, Signup.user_id == User.id)
+        .join(RoleSlot, Signup.slot_id == RoleSlot.id)
+        .where(
+            Signup.visit_id == visit.id,
+            RoleSlot.role == SlotRole.LEAD_INSTRUCTOR,
+            Signup.status.in_(_PLACE_STATUSES),
+        )
+        .order_by(Signup.confirmed_at, Signup.id)
+        .limit(1)
+    ).first()
+
+
+def upcoming_visits(session: Session, now: datetime, *, limit: int = 200) -> list[Visit]:
+    """Published visits that have not started, soonest first, with their roles and schools: what a
+    company coordinator chooses from to sign a colleague up (a full role still has its waitlist)."""
     return list(
         session.scalars(
-            select(RoleSlot)
-            .join(Visit, RoleSlot.visit_id == Visit.id)
+            select(Visit)
             .where(Visit.status == VisitStatus.PUBLISHED, Visit.starts_at > now)
-            .order_by(Visit.starts_at, Visit.id, RoleSlot.id)
-            .options(contains_eager(RoleSlot.visit))
-            .limit(500)
+            .order_by(Visit.starts_at, Visit.id)
+            .options(selectinload(Visit.slots), joinedload(Visit.school))
+            .limit(limit)
         )
+    )
+
+
+def signed_up_ids(session: Session, visit: Visit) -> set[int]:
+    """The people with an active signup (a place or a place in the queue) in this visit."""
+    return set(
+        session.scalars(select(Signup.user_id).where(Signup.visit_id == visit.id, Signup.status.in_(ACTIVE_STATUSES)))
     )
 
 

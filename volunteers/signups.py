@@ -1,5 +1,6 @@
-"""Signing up: places and the waitlist, cancelling and promotion, moves and no-shows, and what
-visit changes do to signups (the receivers of events' signals, connected by create_app).
+"""Signing up: places and the waitlist, cancelling (and what it would do, for the page that asks first)
+and promotion, moves and no-shows, and what visit changes do to signups (the receivers of events'
+signals, connected by create_app).
 
 Callers on SQLite begin the transaction with the write lock (core.db.begin_write); every unsafe
 request does so before its view runs.
@@ -7,11 +8,12 @@ request does so before its view runs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from accounts.models import TrainingStatus, User
 from core.errors import DomainError
@@ -20,7 +22,7 @@ from events.models import RoleSlot, Visit, VisitStatus
 from volunteers.access import can_change_signup, manages_rosters, overrides_rules, signup_refusal
 from volunteers.models import ACTIVE_STATUSES, Signup, SignupStatus
 from volunteers.notices import notify_signup
-from volunteers.waitlist import join_queue, leave_queue, lock_slot, release_place, take_place
+from volunteers.waitlist import join_queue, leave_queue, lock_slot, release_place, take_place, waitlist_position
 
 
 def _meets_requirements(user: User, slot: RoleSlot) -> bool:
@@ -29,21 +31,39 @@ def _meets_requirements(user: User, slot: RoleSlot) -> bool:
     return not (slot.required_language and slot.required_language not in (user.languages or []))
 
 
-def _conflicting_signup(session: Session, user: User, visit: Visit) -> Signup | None:
-    """An active signup of this person in another visit whose times overlap this one."""
-    return session.scalars(
+def requirements_met(user: User) -> ColumnElement[bool]:
+    """`_meets_requirements` as SQL over RoleSlot, for lists of the places a volunteer can take."""
+    language = or_(
+        RoleSlot.required_language.is_(None),
+        RoleSlot.required_language == "",
+        RoleSlot.required_language.in_(user.languages or []),
+    )
+    if user.training_status == TrainingStatus.COMPLETED:
+        return language
+    return and_(RoleSlot.requires_training.is_(False), language)
+
+
+def overlapping_signups(user: User, visit_id, starts_at, ends_at) -> Select:
+    """This person's active signups in other visits, not cancelled, whose times overlap the given ones
+    (values, or the columns of a visit in an enclosing query)."""
+    other = aliased(Visit)
+    return (
         select(Signup)
-        .join(Visit, Signup.visit_id == Visit.id)
+        .join(other, Signup.visit_id == other.id)
         .where(
             Signup.user_id == user.id,
             Signup.status.in_(ACTIVE_STATUSES),
-            Signup.visit_id != visit.id,
-            Visit.status != VisitStatus.CANCELLED,
-            Visit.starts_at < visit.ends_at,
-            Visit.ends_at > visit.starts_at,
+            Signup.visit_id != visit_id,
+            other.status != VisitStatus.CANCELLED,
+            other.starts_at < ends_at,
+            other.ends_at > starts_at,
         )
-        .limit(1)
-    ).first()
+    )
+
+
+def _conflicting_signup(session: Session, user: User, visit: Visit) -> Signup | None:
+    """An active signup of this person in another visit whose times overlap this one."""
+    return session.scalars(overlapping_signups(user, visit.id, visit.starts_at, visit.ends_at).limit(1)).first()
 
 
 def active_signup(session: Session, user: User, visit_id: int) -> Signup | None:
@@ -106,12 +126,65 @@ def sign_up(
 
 def _check_rules(session: Session, slot: RoleSlot, volunteer: User, now: datetime) -> None:
     """The rules a volunteer signing up must meet, unless a coordinator overrides them."""
-    if not signup_window_open(slot.visit, now):
-        raise DomainError("signup_closed")
+    hurdle = _rule_hurdle(session, slot, volunteer, now)
+    if hurdle is not None:
+        raise DomainError(hurdle.code)
+
+
+@dataclass(frozen=True)
+class Hurdle:
+    """Why a volunteer cannot sign themself up for a role now: the code `sign_up` would raise, and what a
+    page needs to say what to do about it."""
+
+    code: str
+    #: signup_closed: when signup opens, if it has not yet (None once it has closed)
+    opens_at: datetime | None = None
+    #: requirement_missing: the role needs the training they have not completed
+    needs_training: bool = False
+    #: requirement_missing: the language the role needs and they do not speak
+    needs_language: str | None = None
+    #: time_conflict: their signup in the other visit
+    conflict: Signup | None = None
+
+
+def _rule_hurdle(session: Session, slot: RoleSlot, volunteer: User, now: datetime) -> Hurdle | None:
+    """The first rule of `_check_rules` the volunteer does not meet; the one place those rules are written."""
+    visit = slot.visit
+    if not signup_window_open(visit, now):
+        opens = visit.signup_opens_at or visit.published_at
+        return Hurdle("signup_closed", opens_at=opens if opens is not None and now < opens else None)
     if not _meets_requirements(volunteer, slot):
-        raise DomainError("requirement_missing")
-    if _conflicting_signup(session, volunteer, slot.visit) is not None:
-        raise DomainError("time_conflict")
+        language = slot.required_language
+        return Hurdle(
+            "requirement_missing",
+            needs_training=slot.requires_training and volunteer.training_status != TrainingStatus.COMPLETED,
+            needs_language=language if language and language not in (volunteer.languages or []) else None,
+        )
+    conflict = _conflicting_signup(session, volunteer, visit)
+    if conflict is not None:
+        return Hurdle("time_conflict", conflict=conflict)
+    return None
+
+
+def signup_hurdle(session: Session, slot: RoleSlot, volunteer: User, now: datetime) -> Hurdle | None:
+    """Why `volunteer` signing themself up for `slot` now would be refused, or None when it would succeed
+    (with a place, or a place on the waitlist when the role is full).
+
+    The same checks in the same order as `sign_up`, changing nothing, so a page can say before the tap
+    what the tap would answer. Codes: forbidden, visit_not_open, already_signed_up, and the rules'
+    signup_closed, requirement_missing, time_conflict.
+    """
+    refusal = signup_refusal(volunteer, volunteer)
+    if refusal is not None:
+        return Hurdle(refusal)
+    if slot.visit.status != VisitStatus.PUBLISHED:
+        return Hurdle("visit_not_open")
+    existing = active_signup(session, volunteer, slot.visit_id)
+    if existing is not None and existing.slot_id != slot.id:
+        return Hurdle("already_signed_up")
+    if existing is not None:
+        return None
+    return _rule_hurdle(session, slot, volunteer, now)
 
 
 def _take_place_or_queue(
@@ -170,6 +243,62 @@ def cancel_signup(session: Session, signup: Signup, *, by: User, now: datetime) 
     return signup
 
 
+@dataclass(frozen=True)
+class CancelOutlook:
+    """What cancelling a signup now would do: the page that asks before it says so."""
+
+    #: the volunteer cancels their own signup (not a coordinator for them)
+    own: bool
+    #: whether `by` may cancel it now; False for a volunteer past the cutoff, who is told whom to ask
+    allowed: bool
+    #: past the moment until which the volunteer may cancel themself
+    late: bool
+    cutoff: datetime
+    #: the signup's place in its role's queue (1 is next), None when it holds a place
+    position: int | None
+    #: a freed place goes to the first person waiting who fits the role, and they are told by mail
+    place_goes_to_waiting: bool
+
+
+def cancel_outlook(session: Session, signup: Signup, *, by: User, now: datetime) -> CancelOutlook:
+    """Foresee what `cancel_signup` would do, changing nothing.
+
+    Raises: not_found (not theirs to change), signup_not_active (cancelled, attended or no-show).
+    """
+    if not can_change_signup(by, signup):
+        raise DomainError("not_found")
+    if not signup.is_active:
+        raise DomainError("signup_not_active")
+    late = not can_cancel_self(signup, now)
+    confirmed = signup.status == SignupStatus.CONFIRMED
+    return CancelOutlook(
+        own=by.id == signup.user_id,
+        allowed=not late or overrides_rules(by, signup.user),
+        late=late,
+        cutoff=cancel_cutoff_at(signup.visit),
+        position=waitlist_position(session, signup),
+        place_goes_to_waiting=confirmed and next_in_queue(session, signup.slot) is not None,
+    )
+
+
+def next_in_queue(session: Session, slot: RoleSlot) -> Signup | None:
+    """Who a freed place of the slot would go to now: the first person waiting who fits (as `promote_waiting`)."""
+    if slot.visit.status != VisitStatus.PUBLISHED:
+        return None
+    return next((signup for signup in _queue(session, slot) if _may_take_place(session, signup, slot)), None)
+
+
+def _queue(session: Session, slot: RoleSlot) -> list[Signup]:
+    """The people waiting for the slot, first in line first."""
+    return list(
+        session.scalars(
+            select(Signup)
+            .where(Signup.slot_id == slot.id, Signup.status == SignupStatus.WAITLISTED)
+            .order_by(Signup.queue_number)
+        )
+    )
+
+
 def _end(session: Session, signup: Signup, status: SignupStatus, now: datetime) -> bool:
     """End an active signup and give back its place or queue spot; False if it had already ended.
 
@@ -197,13 +326,8 @@ def promote_waiting(session: Session, slot: RoleSlot, now: datetime) -> list[Sig
     promoted = []
     if slot.visit.status != VisitStatus.PUBLISHED:
         return promoted
-    waiting = session.scalars(
-        select(Signup)
-        .where(Signup.slot_id == slot.id, Signup.status == SignupStatus.WAITLISTED)
-        .order_by(Signup.queue_number)
-    ).all()
-    for signup in waiting:
-        if not _meets_requirements(signup.user, slot) or _conflicting_signup(session, signup.user, slot.visit):
+    for signup in _queue(session, slot):
+        if not _may_take_place(session, signup, slot):
             continue
         if not take_place(session, slot.id):
             break
@@ -216,6 +340,11 @@ def promote_waiting(session: Session, slot: RoleSlot, now: datetime) -> list[Sig
         promoted.append(signup)
     session.refresh(slot)
     return promoted
+
+
+def _may_take_place(session: Session, waiting: Signup, slot: RoleSlot) -> bool:
+    """Whether a person waiting still fits the role: requirements met, no other visit at the same time."""
+    return _meets_requirements(waiting.user, slot) and _conflicting_signup(session, waiting.user, slot.visit) is None
 
 
 def withdraw(session: Session, signup: Signup, now: datetime) -> None:
@@ -274,6 +403,13 @@ def signup_window_open(visit: Visit, now: datetime) -> bool:
     return opens <= now < visit.effective_signup_closes_at
 
 
+def signup_window_open_sql(now: datetime) -> ColumnElement[bool]:
+    """`signup_window_open` as SQL over Visit, for lists of the places a volunteer can take."""
+    opens = func.coalesce(Visit.signup_opens_at, Visit.published_at)
+    closes = func.coalesce(Visit.signup_closes_at, Visit.starts_at)
+    return and_(or_(opens.is_(None), opens <= now), closes > now)
+
+
 def cancel_cutoff_at(visit: Visit) -> datetime:
     """Until this moment a volunteer may cancel their own signup."""
     return visit.starts_at - timedelta(hours=visit.cancel_cutoff_hours)
@@ -285,6 +421,13 @@ def can_cancel_self(signup: Signup, now: datetime) -> bool:
 
 def _active_signups(session: Session, visit: Visit) -> list[Signup]:
     return list(session.scalars(select(Signup).where(Signup.visit_id == visit.id, Signup.status.in_(ACTIVE_STATUSES))))
+
+
+def told_if_visit_cancelled(session: Session, visit: Visit) -> int:
+    """How many volunteers cancelling the visit would tell by mail: everyone with a place or in a queue."""
+    return session.scalar(
+        select(func.count()).select_from(Signup).where(Signup.visit_id == visit.id, Signup.status.in_(ACTIVE_STATUSES))
+    )
 
 
 def _on_visit_changed(visit: Visit, *, session: Session, now: datetime, changes: dict) -> None:

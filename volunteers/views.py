@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -15,9 +18,8 @@ from accounts.models import Company, Invitation, Role, TrainingStatus, User
 from accounts.sessions import account_key, account_limits, end_session, login_limits, start_session
 from core.downloads import csv_response, json_response
 from core.errors import DomainError
-from core.formatting import localtime
 from core.http import safe_next
-from core.i18n import SPOKEN_LANGUAGES, current_locale_code
+from core.i18n import SPOKEN_LANGUAGES, browser_locale, current_locale_code
 from core.timeutil import in_zone
 from core.urls import external_url
 from core.web import act, form_status, page_args, paginate, submit
@@ -26,7 +28,14 @@ from events.models import RoleSlot, School, Visit, VisitStatus
 from events.services import schools_for_choice
 from extensions import db, limiter
 from volunteers import privacy, registration, rosters, signups
-from volunteers.access import FULL_ROSTER, offers_signup, roster_view, signs_up_colleagues
+from volunteers.access import (
+    FULL_ROSTER,
+    offers_signup,
+    roster_view,
+    sees_day_of,
+    signs_up_colleagues,
+    signup_refusal,
+)
 from volunteers.forms import (
     AssignForm,
     CompanyForm,
@@ -34,6 +43,7 @@ from volunteers.forms import (
     DeleteAccountForm,
     MoveForm,
     PeopleFilterForm,
+    PersonEditForm,
     PersonForm,
     ProfileForm,
     RegistrationForm,
@@ -62,7 +72,7 @@ def register():
                 password=form.password.data,
                 phone=form.phone.data,
                 languages=form.languages.data,
-                locale=session.get("locale") or current_locale_code(),
+                locale=current_locale_code(),  # the confirmation mail's language, not stored as a choice
                 next_url=safe_next(form.next.data, ""),
                 now=g.now,
             ),
@@ -101,16 +111,15 @@ def confirm_registration(token: str):
         return redirect(url_for("accounts.login", next=next_url or None))
     db.session.commit()
     flash(_("Welcome, %(name)s! Your volunteer account is ready.", name=user.name), "success")
-    return redirect(next_url or url_for("events.visits"))
+    return redirect(next_url or url_for("events.home"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
 @requires(SIGNED_IN)
 def profile():
     """See and change one's own details."""
+    # The language select shows the account's own choice; "" (the phone's language) when there is none.
     form = ProfileForm(obj=current_user)
-    if request.method == "GET":
-        form.locale.data = current_user.locale or session.get("locale") or "zh_CN"
     if form.validate_on_submit():
         user = current_user._get_current_object()
 
@@ -118,7 +127,12 @@ def profile():
             registration.update_profile(
                 db.session, user, {name: form[name].data for name in registration.PROFILE_FIELDS}
             )
-            session["locale"] = user.locale
+            # This browser follows the choice too; "the phone's language" forgets its switch's choice.
+            if user.locale:
+                session["locale"] = user.locale
+            else:
+                session.pop("locale", None)
+                user.last_locale = browser_locale()
 
         done = submit(
             form, save, done=lambda _r: _("Your profile has been saved."), then=lambda _r: url_for("volunteers.profile")
@@ -146,9 +160,7 @@ def people():
 def person_new():
     """Create an account directly, with any roles."""
     form = PersonForm()
-    form.company.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(c.id, c.name) for c in registration.companies(db.session)
-    ]
+    form.company.choices = _company_choices()
     if form.validate_on_submit():
 
         def create():
@@ -174,6 +186,39 @@ def person_new():
         if done:
             return done
     return render_template("volunteers/person_form.html", form=form), form_status(form)
+
+
+def _company_choices() -> list[SelectChoice]:
+    return [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name) for c in registration.companies(db.session)]
+
+
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def person_edit(person_id: int):
+    """Change someone's name, roles, company and training status."""
+    person = db.get_or_404(User, person_id)
+    form = PersonEditForm(data=PersonEditForm.data_of(person))
+    form.company.choices = _company_choices()
+    if form.validate_on_submit():
+        done = submit(
+            form,
+            lambda: registration.update_person(
+                db.session,
+                person,
+                {
+                    "name": form.name.data,
+                    "roles": {Role(r) for r in form.roles.data},
+                    "company": db.session.get(Company, form.company.data) if form.company.data else None,
+                    "training_status": TrainingStatus(form.training_status.data),
+                },
+            ),
+            done=lambda saved: _("The details of %(name)s have been saved.", name=saved.name),
+            # Someone who gave up their own admin role can no longer see the list.
+            then=lambda _r: url_for("volunteers.people") if current_user.is_admin else url_for("events.home"),
+        )
+        if done:
+            return done
+    return render_template("volunteers/person_edit.html", form=form, person=person), form_status(form)
 
 
 @bp.route("/companies/", methods=["GET", "POST"])
@@ -252,7 +297,17 @@ def signup_panel(visit: Visit) -> dict:
     """What the visit page (of the events package) shows about signing up, for the person looking."""
     person = viewer()
     mine = signups.active_signup(db.session, person, visit.id) if person is not None and offers_signup(person) else None
+    # Before the tap, each role says what the tap would answer: the service's own checks, asked for each role.
+    asks = person is not None and mine is None and visit.status == VisitStatus.PUBLISHED
+    hurdles = {slot.id: signups.signup_hurdle(db.session, slot, person, g.now) for slot in visit.slots} if asks else {}
+    contact = current_app.config["PROGRAMME_CONTACT"]
     return {
+        "hurdles": hurdles,
+        # said once for the page; programme coordinators assign people instead
+        "not_volunteer": asks
+        and not person.is_admin
+        and any(h is not None and h.code == "forbidden" for h in hurdles.values()),
+        "day_of": _day_of(person, visit, contact),
         "mine": mine,
         "position": waitlist_position(db.session, mine) if mine else None,
         "can_cancel": mine is not None and signups.can_cancel_self(mine, g.now),
@@ -261,8 +316,28 @@ def signup_panel(visit: Visit) -> dict:
         "offered": offers_signup(person),
         "for_colleagues": signs_up_colleagues(person),
         "roster": roster_view(person, visit),
-        "contact": current_app.config["PROGRAMME_CONTACT"],
+        "contact": contact,
     }
+
+
+def _day_of(person: User | None, visit: Visit, contact: str) -> dict | None:
+    """The visit page's "On the day" part, for those who may see it (volunteers.access.sees_day_of)."""
+    place = rosters.own_place(db.session, person, visit) if person is not None and offers_signup(person) else None
+    if not sees_day_of(person, visit, place):
+        return None
+    lead = rosters.lead_instructor(db.session, visit)
+    return {
+        # the lead instructor is the team's contact, unless that is the person looking
+        "lead": lead if lead is not None and lead.id != person.id else None,
+        "contact": contact,
+        "own_slot": place.slot if place is not None else None,
+    }
+
+
+@bp.app_template_global("told_if_visit_cancelled")
+def told_if_visit_cancelled(visit: Visit) -> int:
+    """How many volunteers cancelling the visit would tell: the events package's confirmation says so."""
+    return signups.told_if_visit_cancelled(db.session, visit)
 
 
 # ---------------------------------------------------------------- signing up and cancelling
@@ -313,6 +388,35 @@ def slot_signup(visit_id: int, slot_id: int):
         lambda: signups.sign_up(db.session, slot_id=slot.id, volunteer=volunteer, now=g.now),
         done=_signed_up_message,
         then=url_for("events.visit", visit_id=visit_id),
+    )
+
+
+def _back(default: str) -> str:
+    """Where "keep it" leads, and the done deed: the page the person came from (`next`), if it is on this site."""
+    back = safe_next(request.args.get("next"), default)
+    # Never back to the page that asks: it may send the person back (a signup no longer active).
+    return default if urlsplit(back).path == request.path else back
+
+
+@bp.get("/signups/<int:signup_id>/cancel")
+@requires(SIGNED_IN)
+def confirm_cancel(signup_id: int):
+    """Ask before cancelling a signup or leaving a waitlist, saying what would happen; changes nothing."""
+    signup = db.get_or_404(Signup, signup_id)
+    back = _back(url_for("events.visit", visit_id=signup.visit_id))
+    try:
+        outlook = signups.cancel_outlook(db.session, signup, by=current_user, now=g.now)
+    except DomainError as error:
+        if error.code != "signup_not_active":
+            raise
+        flash(error.message, "info")
+        return redirect(back)
+    return render_template(
+        "volunteers/cancel_signup.html",
+        signup=signup,
+        outlook=outlook,
+        back=back,
+        contact=current_app.config["PROGRAMME_CONTACT"],
     )
 
 
@@ -505,34 +609,67 @@ def company():
     )
 
 
-def _slot_label(slot: RoleSlot) -> str:
-    visit = slot.visit
-    when = localtime(visit.starts_at, visit.school.timezone, "short")
-    return _(
-        "%(title)s, %(when)s: %(role)s (%(left)s places left)",
-        title=visit.title,
-        when=when,
-        role=slot.role.label,
-        left=slot.places_left,
-    )
+def _role_choice(slot: RoleSlot) -> str:
+    """A role as the second step offers it: its places left, or that a colleague would wait."""
+    if slot.places_left > 0:
+        return ngettext(
+            "%(role)s: %(num)d place left", "%(role)s: %(num)d places left", slot.places_left, role=slot.role.label
+        )
+    return _("%(role)s: full, joins the waiting list", role=slot.role.label)
+
+
+def _chosen_visit(visits: list[Visit]) -> tuple[Visit | None, bool]:
+    """The visit the second step is for (`?visit=`, or the visit of `?slot_id=` or of the posted role) if it
+    is one of `visits`, and whether one was asked for at all."""
+    visit_id = request.values.get("visit", type=int)
+    if visit_id is None:
+        slot_id = request.args.get("slot_id", type=int) or request.form.get("slot", type=int)
+        # Looked up among the open visits' roles, not in the database: any number may come in.
+        visit_id = next((s.visit_id for v in visits for s in v.slots if s.id == slot_id), None)
+        asked = slot_id is not None
+    else:
+        asked = True
+    return next((v for v in visits if v.id == visit_id), None), asked
 
 
 @bp.route("/company/signup", methods=["GET", "POST"])
 @requires(Role.COORDINATOR)
 def company_signup():
-    """Sign a colleague up for a role."""
+    """Sign a colleague up in two steps that read on a phone: the visit, then the role and the colleague."""
     company = _my_company()
-    form = CompanySignupForm(slot=request.args.get("slot_id", type=int))
-    colleagues = {p.id: p for p in rosters.colleagues(db.session, company)}
+    visits = rosters.upcoming_visits(db.session, g.now)
+    visit, asked = _chosen_visit(visits)
+    if visit is None:
+        return render_template(
+            "volunteers/company_signup_visit.html", company=company, visits=visits, gone=asked
+        ), 422 if request.method == "POST" else 200
+    form = CompanySignupForm(visit=visit.id, slot=request.args.get("slot_id", type=int))
+    coordinator = current_user._get_current_object()
+    taken = rosters.signed_up_ids(db.session, visit)
+    people = rosters.colleagues(db.session, company)
+    colleagues = {p.id: p for p in people if p.id not in taken and signup_refusal(coordinator, p) is None}
     form.person.choices = [SelectChoice(0, "—")] + [SelectChoice(p.id, p.name) for p in colleagues.values()]
-    form.slot.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(s.id, _slot_label(s)) for s in rosters.upcoming_slots(db.session, g.now)
-    ]
+    form.slot.choices = [SelectChoice(s.id, _role_choice(s)) for s in visit.slots]
     if form.validate_on_submit():
         done = _sign_up_someone(form, colleagues[form.person.data], url_for("volunteers.company"))
         if done:
             return done
-    return render_template("volunteers/company_signup.html", form=form, company=company), form_status(form)
+    return render_template(
+        "volunteers/company_signup.html",
+        form=form,
+        company=company,
+        visit=visit,
+        already=[p for p in people if p.id in taken],
+    ), form_status(form)
+
+
+@bp.get("/company/join-code")
+@requires(Role.COORDINATOR)
+def confirm_rotate_code():
+    """Ask before replacing the join code, saying that the old one and its link stop working; changes nothing."""
+    return render_template(
+        "volunteers/rotate_code.html", company=_my_company(), back=_back(url_for("volunteers.company"))
+    )
 
 
 @bp.post("/company/join-code")
@@ -545,6 +682,31 @@ def rotate_code():
         done=lambda code: _("The new join code is %(code)s. The old one no longer works.", code=code),
         then=url_for("volunteers.company"),
     )
+
+
+# ---------------------------------------------------------------- the home page's volunteer part
+
+
+@bp.app_template_global("volunteer_home")
+def volunteer_home(*, open_places: bool = False) -> dict | None:
+    """What the home page (of the events package) shows a volunteer: their next visits and, when it is the
+    page's list, a page of the open places they can take. None for someone who does not volunteer."""
+    person = viewer()
+    if person is None or not offers_signup(person):
+        return None
+    return {
+        "next": rosters.next_visits(db.session, person, g.now),
+        "open": paginate(rosters.open_places(person, g.now)) if open_places else None,
+    }
+
+
+@bp.app_template_global("own_signups")
+def own_signups(visits) -> dict[int, Signup]:
+    """visit id -> the viewer's own active signup, so a list of visits marks those they are in."""
+    person = viewer()
+    if person is None or not offers_signup(person):
+        return {}
+    return rosters.own_signups(db.session, person, [visit.id for visit in visits])
 
 
 # ---------------------------------------------------------------- privacy

@@ -43,7 +43,7 @@ def test_login_starts_a_fresh_session_and_follows_only_local_next(client, make_u
     with client.session_transaction() as session:
         session["planted"] = "attacker"
     response = client.post("/login", data={"email": user.email, "password": PASSWORD, "next": "https://evil.example/"})
-    assert response.headers["Location"] == "/visits/"
+    assert response.headers["Location"] == "/"
     with client.session_transaction() as session:
         assert "planted" not in session
     client.post("/logout")
@@ -290,11 +290,12 @@ def test_csrf_token_is_required_on_forms(app, make_user):
     assert response.status_code == 302
 
 
-def test_first_login_keeps_the_language_being_read_for_mail(client, make_user, db_session):
+def test_login_keeps_the_language_being_read_for_mail_but_not_as_the_person_s_choice(client, make_user, db_session):
     user = make_user()
     assert user.locale is None
     client.post("/login", data={"email": user.email, "password": PASSWORD}, headers={"Accept-Language": "en"})
-    assert db_session.get(User, user.id).locale == "en"
+    user = db_session.get(User, user.id)
+    assert (user.locale, user.last_locale, user.mail_locale) == (None, "en", "en")
 
 
 def test_an_email_with_a_nul_is_refused_next_to_the_field_and_logs_no_one_in(client, make_user):
@@ -313,4 +314,4 @@ def test_a_next_link_with_control_characters_is_forgotten_not_an_error_no_one_ca
     user = make_user()
     response = client.post("/login", data={"email": user.email, "password": PASSWORD, "next": "/profile\x00\x1b"})
     assert response.status_code == 302
-    assert response.headers["Location"] == "/visits/"
+    assert response.headers["Location"] == "/"

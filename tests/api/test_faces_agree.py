@@ -46,7 +46,7 @@ def test_a_colleague_who_is_not_a_volunteer_cannot_be_signed_up_on_either_face(
     )
     assert_error(answer, 404, "not_found")
     login(team["coordinator"])
-    form = client.get("/company/signup")
+    form = client.get(f"/company/signup?visit={slot.visit_id}")  # the second step: role and colleague
     assert form.status_code == 200
     assert "Rui Rocket" in form.get_data(as_text=True)
     assert "Hu Host" not in form.get_data(as_text=True)

@@ -21,6 +21,7 @@ VISIT_FIELDS = {
     "signup_opens_at",
     "signup_closes_at",
     "meeting_point",
+    "what_to_bring",
     "livestream_url",
     "slots",
     "lessons",

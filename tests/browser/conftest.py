@@ -2,8 +2,10 @@
 
 Each test gets its own app and SQLite database (creating one takes about 0.1 s), served on a
 loopback port, so no test can see another's data and the factories of tests/conftest.py work
-unchanged. CSRF stays on: the forms post the tokens the pages gave them. The catalogues are
-compiled from the .po files for the run, so the pages speak what the catalogues say now.
+unchanged. (A module whose tests only read may share one app and server: `browser_config` and
+`serving`, as test_phone_layout.py does.) CSRF stays on: the forms post the tokens the pages gave
+them. The catalogues are compiled from the .po files for the run, so the pages speak what the
+catalogues say now.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import os
 import re
 import threading
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from babel.messages.mofile import write_mo
@@ -93,6 +97,16 @@ def database_url(tmp_path):
     return f"sqlite:///{tmp_path / 'browser.sqlite3'}"
 
 
+def browser_config(database_url: str, tmp_path: Path, clock, catalogues: Path, **overrides) -> dict:
+    """The settings of an app a browser talks to: CSRF on, this run's catalogues, the given clock."""
+    return {
+        **test_config(database_url, tmp_path, clock),
+        "WTF_CSRF_ENABLED": True,
+        "BABEL_TRANSLATION_DIRECTORIES": str(catalogues),
+        **overrides,
+    }
+
+
 @pytest.fixture
 def app(request, database_url, tmp_path, monkeypatch, catalogues, clock):
     """The app the browser talks to, with CSRF on and on the test's clock (so is the live server that
@@ -101,13 +115,7 @@ def app(request, database_url, tmp_path, monkeypatch, catalogues, clock):
     overrides = {}
     for marker in request.node.iter_markers("app_config"):
         overrides = {**marker.kwargs, **overrides}
-    config = {
-        **test_config(database_url, tmp_path, clock),
-        "WTF_CSRF_ENABLED": True,
-        "BABEL_TRANSLATION_DIRECTORIES": str(catalogues),
-        **overrides,
-    }
-    application = create_app(config)
+    application = create_app(browser_config(database_url, tmp_path, clock, catalogues, **overrides))
     with application.app_context():
         db.create_all()
         yield application
@@ -115,9 +123,9 @@ def app(request, database_url, tmp_path, monkeypatch, catalogues, clock):
         db.engine.dispose()
 
 
-@pytest.fixture
-def live_server(app):
-    """The app served on a free loopback port by a threaded server; yields its base URL."""
+@contextmanager
+def serving(app):
+    """Serve the app on a free loopback port from a threaded server while inside; gives its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -127,6 +135,13 @@ def live_server(app):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free loopback port by a threaded server; yields its base URL."""
+    with serving(app) as url:
+        yield url
 
 
 # ---------------------------------------------------------------- the browser
@@ -193,15 +208,16 @@ def _watch(page) -> None:
 
 @pytest.fixture
 def phone(browser, live_server, request):
-    """Open a phone-sized page in a fresh browser context: `page = phone()` or `phone("en-US")`.
+    """Open a phone-sized page in a fresh browser context: `page = phone()` or `phone("en-US")`;
+    `phone(javascript=False)` for a browser with JavaScript off (axe checks its pages in a twin: see `_checkable`).
 
     A failed test leaves a screenshot of each of its pages in test-artifacts/. A passing test
     still fails if a page it loaded was never checked with axe, or a resource or script broke.
     """
     contexts = []
 
-    def open_page(locale: str = DEFAULT_LOCALE):
-        context = browser.new_context(base_url=live_server, locale=locale, **PHONE)
+    def open_page(locale: str = DEFAULT_LOCALE, *, javascript: bool = True):
+        context = browser.new_context(base_url=live_server, locale=locale, java_script_enabled=javascript, **PHONE)
         context.set_default_timeout(TIMEOUT_MS)
         # Loaded into every document the way DevTools injects it, which the app's CSP does not
         # block; Chromium then caches the compiled script, about 0.4 s saved on each page.
@@ -209,6 +225,11 @@ def phone(browser, live_server, request):
         page = context.new_page()
         _watch(page)
         contexts.append((context, page))
+        if not javascript:
+            twin = browser.new_context(base_url=live_server, locale=locale, **PHONE)
+            twin.add_init_script(_axe_source())
+            _SCRIPTLESS_TWINS[page] = twin.new_page()
+            contexts.append((twin, None))
         return page
 
     yield open_page
@@ -216,6 +237,9 @@ def phone(browser, live_server, request):
     failed = _failed(request.node)
     complaints = []
     for n, (context, page) in enumerate(contexts, start=1):
+        if page is None:  # the twin of a page with JavaScript off
+            context.close()
+            continue
         if failed:
             ARTIFACTS.mkdir(exist_ok=True)
             name = re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("::", 1)[-1])
@@ -263,12 +287,45 @@ _OVERFLOW_JS = r"""() => {
 }"""
 
 
+#: a page opened with JavaScript off -> a page with it on, where axe checks what the first one shows
+_SCRIPTLESS_TWINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _checkable(page):
+    """The page axe can run in: the page itself, or for a page with JavaScript off its twin.
+
+    With JavaScript off no timer fires, not even for DevTools' scripts, and axe waits on timers. The twin
+    (JavaScript on, same size and language) shows the HTML the first page shows, at its address, with the
+    server's stylesheets: what is checked is what the person without JavaScript sees.
+    """
+    twin = _SCRIPTLESS_TWINS.get(page)
+    if twin is None:
+        return page
+    url, html = page.url, page.content()
+
+    def this_address(address: str) -> bool:
+        return address == url
+
+    def same_document(route):
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+
+    twin.set_viewport_size(page.viewport_size)
+    twin.route(this_address, same_document)
+    try:
+        twin.goto(url)
+    finally:
+        twin.unroute(this_address)
+    return twin
+
+
 def accessibility_problems(page) -> list[str]:
     """Check the page as it is now: axe-core (WCAG 2.1 A and AA) and reflow at phone width.
 
     Reflow (WCAG 1.4.10, which axe cannot judge) means the page never scrolls sideways on a
     phone; a wide table may scroll inside its own box.
     """
+    shown = page
+    page = _checkable(shown)
     # For a page opened without the `phone` fixture. The app's CSP forbids injected script
     # tags; evaluate() runs the source as DevTools does.
     if not page.evaluate("() => typeof window.axe === 'object'"):
@@ -277,7 +334,7 @@ def accessibility_problems(page) -> list[str]:
         "options => axe.run(document, options)",
         {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
     )
-    watch = _WATCHES.get(page)
+    watch = _WATCHES.get(shown)
     if watch is not None:
         watch.pending = None
     problems = []
@@ -289,7 +346,7 @@ def accessibility_problems(page) -> list[str]:
         f"- reflow: wider than the screen, the page scrolls sideways: {what}" for what in page.evaluate(_OVERFLOW_JS)
     ]
     if problems:
-        problems.insert(0, f"{len(problems)} accessibility problem(s) on {page.url}:")
+        problems.insert(0, f"{len(problems)} accessibility problem(s) on {shown.url}:")
     return problems
 
 
@@ -326,15 +383,30 @@ def server_state():
 
 
 def log_in(page, email: str, password: str = PASSWORD) -> None:
-    """Log in through the login page (in whatever language it speaks) and land on the visits."""
+    """Log in through the login page (in whatever language it speaks) and land on one's home page."""
     visit(page, "/login")
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
     status = click_to_page(page, page.locator("main form button[type=submit]"))
     assert status == 200, f"login answered {status} at {page.url}"
-    assert page.url.endswith("/visits/"), page.url
+    assert urlsplit(page.url).path == "/", page.url
+
+
+def open_menu(page):
+    """Open the main menu as a person does, by tapping its button, if it is closed; returns the `nav`.
+
+    On a phone the menu is a closed <details>; on a wide screen its list shows without a button.
+    """
+    from playwright.sync_api import expect
+
+    nav = page.locator("header nav")
+    button = nav.locator("summary")
+    if button.is_visible() and nav.locator("details[open]").count() == 0:
+        button.click()
+    expect(nav.locator("ul")).to_be_visible()
+    return nav
 
 
 def log_out(page) -> None:
-    """Log out with the button in the navigation."""
-    click_to_page(page, page.locator("header nav form button[type=submit]"))
+    """Log out with the button in the menu."""
+    click_to_page(page, open_menu(page).locator("form button[type=submit]"))

@@ -61,6 +61,7 @@ def world(make_user, make_company, make_school, make_visit, make_kit_type, db_se
             f"/visits/{published.id}",
             f"/visits/{draft.id}",
             f"/visits/{published.id}/edit",
+            f"/visits/{published.id}/cancel",
             "/visits/new",
             f"/schools/{school.id}",
             f"/schools/{school.id}/edit",

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from accounts.services import invite
-from tests.browser.conftest import accessibility_problems, log_in
+from tests.browser.conftest import accessibility_problems, log_in, open_menu
 
 
 def _nav_paths(page) -> list[str]:
@@ -48,7 +48,7 @@ def test_every_page_in_the_navigation_passes_axe_on_a_phone(
     problems = []
     for path in paths:
         with page.expect_navigation() as navigation:
-            page.locator(f'header nav a[href="{path}"]').tap()
+            open_menu(page).locator(f'a[href="{path}"]').tap()
         response = navigation.value
         assert response is not None and response.ok, f"{path}: {response.status if response else 'no response'}"
         assert urlsplit(page.url).path == path

@@ -21,7 +21,7 @@ from core.formatting import timerange
 from core.timeutil import in_zone
 from events.models import SlotRole, Visit, VisitStatus
 from mail.models import OutboxMessage
-from tests.browser.conftest import click_to_page, log_in, server_state, visit
+from tests.browser.conftest import click_to_page, log_in, open_menu, server_state, visit
 from tests.conftest import PASSWORD
 from volunteers import signups
 from volunteers.models import Signup, SignupStatus
@@ -129,7 +129,7 @@ def test_visitor_signs_up_through_registration_and_comes_back_to_the_chosen_role
     expect(page.locator("#my-signup")).to_contain_text(t("You are signed up as %(role)s.", role=role))
     expect(page.locator("#my-signup")).to_contain_text(t("Confirmed"))
 
-    click_to_page(page, page.locator("header nav").get_by_role("link", name=t("My visits")))
+    click_to_page(page, open_menu(page).get_by_role("link", name=t("My visits")))
     assert _path(page) == "/my/visits"
     mine = _my_card(page, title)
     expect(mine).to_have_count(1)
@@ -181,7 +181,7 @@ def test_waitlisted_volunteer_is_promoted_when_the_volunteer_ahead_cancels_on_th
     )
     expect(waiting.locator("#my-signup")).to_contain_text(en("Waitlisted"))
     expect(waiting.locator("#my-signup")).to_contain_text(en("number %(position)s on the waitlist", position=1))
-    click_to_page(waiting, waiting.locator("header nav").get_by_role("link", name=en("My visits")))
+    click_to_page(waiting, open_menu(waiting).get_by_role("link", name=en("My visits")))
     card = _my_card(waiting, title)
     expect(card).to_contain_text(en("Waitlisted"))
     expect(card).to_contain_text(en("number %(position)s on the waitlist", position=1))
@@ -190,10 +190,12 @@ def test_waitlisted_volunteer_is_promoted_when_the_volunteer_ahead_cancels_on_th
     # The first volunteer, on a Chinese phone, cancels from My visits.
     leaving = phone("zh-CN")
     log_in(leaving, first.email)
-    click_to_page(leaving, leaving.locator("header nav").get_by_role("link", name=zh("My visits")))
+    click_to_page(leaving, open_menu(leaving).get_by_role("link", name=zh("My visits")))
     card = _my_card(leaving, title)
     expect(card).to_contain_text(zh("Confirmed"))
-    click_to_page(leaving, card.get_by_role("button", name=zh("Cancel my signup")))
+    # Nothing ends with one tap: the question opens in a dialog, and its first button cancels.
+    card.get_by_role("link", name=zh("Cancel my signup")).click()
+    click_to_page(leaving, leaving.get_by_role("alertdialog").locator("button[type=submit]"))
     assert _path(leaving) == "/my/visits"
     expect(leaving.locator(".flashes")).to_contain_text(zh("Your signup is cancelled."))
     expect(_my_card(leaving, title)).to_have_count(0)
@@ -249,9 +251,7 @@ def test_admin_moves_and_then_cancels_a_visit_and_the_volunteer_sees_both(
 
     phone_of_volunteer = phone("en-US")
     log_in(phone_of_volunteer, volunteer.email)
-    click_to_page(
-        phone_of_volunteer, phone_of_volunteer.locator("header nav").get_by_role("link", name=en("My visits"))
-    )
+    click_to_page(phone_of_volunteer, open_menu(phone_of_volunteer).get_by_role("link", name=en("My visits")))
     card = _my_card(phone_of_volunteer, title)
     expect(card).to_contain_text(_when(moved, "en-US"))
     expect(card).to_contain_text(en("Confirmed"))
@@ -261,7 +261,8 @@ def test_admin_moves_and_then_cancels_a_visit_and_the_volunteer_sees_both(
 
     # Cancel the visit.
     visit(coordinator, f"/visits/{visit_id}")
-    click_to_page(coordinator, coordinator.get_by_role("button", name=zh("Cancel the visit")))
+    coordinator.locator("main").get_by_role("link", name=zh("Cancel the visit")).click()
+    click_to_page(coordinator, coordinator.get_by_role("alertdialog").locator("button[type=submit]"))
     expect(coordinator.locator(".flashes")).to_contain_text(zh("The visit is cancelled."))
     assert server_state().get(Visit, visit_id).status == VisitStatus.CANCELLED
 
@@ -274,7 +275,7 @@ def test_admin_moves_and_then_cancels_a_visit_and_the_volunteer_sees_both(
     card = _my_card(phone_of_volunteer, title)
     expect(card, "My visits no longer shows the cancelled visit").to_have_count(1)
     expect(card).to_contain_text(en("Cancelled"))
-    expect(card.get_by_role("button", name=en("Cancel my signup"))).to_have_count(0)
+    expect(card.get_by_role("link", name=en("Cancel my signup"))).to_have_count(0)
 
 
 # ---------------------------------------------------------------- the cancel cutoff
@@ -296,13 +297,14 @@ def test_past_the_cancel_cutoff_the_volunteer_is_told_whom_to_contact_instead_of
     )
 
     log_in(page, volunteer.email)
-    click_to_page(page, page.locator("header nav").get_by_role("link", name=zh("My visits")))
+    click_to_page(page, open_menu(page).get_by_role("link", name=zh("My visits")))
     card = _my_card(page, title)
     expect(card).to_contain_text(zh("Confirmed"))
     expect(card.locator(".notice")).to_have_text(told)
     expect(card.get_by_role("button")).to_have_count(0)
+    expect(card.get_by_role("link", name=zh("Cancel my signup"))).to_have_count(0)
 
     click_to_page(page, card.get_by_role("link", name=title, exact=True))
     assert _path(page) == f"/visits/{soon.id}"
     expect(page.locator(".my-signup .notice")).to_have_text(told)
-    expect(page.locator("main").get_by_role("button", name=zh("Cancel my signup"))).to_have_count(0)
+    expect(page.locator("main").get_by_role("link", name=zh("Cancel my signup"))).to_have_count(0)

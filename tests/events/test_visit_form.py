@@ -233,7 +233,7 @@ def test_an_add_button_shows_one_more_row_keeps_the_input_and_saves_nothing(
     assert response.status_code == 200
     assert f'id="{new_field}"' in html
     assert 'value="Kept title"' in html and 'value="Kept lesson"' in html
-    assert 'name="slots-0-capacity" type="number" value="4"' in html
+    assert 'name="slots-0-capacity" required type="number" value="4"' in html
     assert "Please check the form" not in html
     assert visit_count() == 0
 
@@ -262,7 +262,7 @@ def test_the_edit_form_shows_the_visit_in_the_schools_time(client, login, admin,
     assert 'name="ends_at" required type="time" value="15:00"' in html
     assert f'name="slots-0-id" type="hidden" value="{visit.slots[0].id}"' in html
     assert '<option selected value="driver">' in html
-    assert 'name="lessons-0-starts_at" type="time" value="10:00"' in html
+    assert 'name="lessons-0-starts_at" required type="time" value="10:00"' in html
     opens = in_zone(visit.signup_opens_at, "Asia/Urumqi")
     assert f'name="signup_opens_at" type="datetime-local" value="{opens:%Y-%m-%dT%H:%M}"' in html
 

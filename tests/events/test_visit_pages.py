@@ -269,7 +269,9 @@ def test_an_admin_sees_only_the_status_changes_that_apply(
     html = page(response)
     assert response.status_code == 200
     assert "Kite day" in html
-    shown = {action for action in ("publish", "cancel", "complete") if f'name="action" value="{action}"' in html}
+    shown = {action for action in ("publish", "complete") if f'name="action" value="{action}"' in html}
+    if f'href="/visits/{visit.id}/cancel"' in html:  # cancelling asks first: a link to the question
+        shown.add("cancel")
     assert shown == buttons
     assert (f'href="/visits/{visit.id}/edit"' in html) == (status in (VisitStatus.DRAFT, VisitStatus.PUBLISHED))
 

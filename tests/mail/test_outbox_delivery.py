@@ -155,10 +155,10 @@ def test_in_development_send_mail_prints_the_message_and_marks_it_sent(
     output = flask_command("send-mail", stream="output")
 
     assert "sent 2, failed 0" in output
-    assert "--- mail to reader0@example.com ---" in output
+    assert "=== mail to reader0@example.com ===" in output
     assert "Subject: Reset your SciVisit password" in output
     assert "http://scivisit.test/reset/0" in output
-    assert f"--- mail to {volunteer.email} ---" in output
+    assert f"=== mail to {volunteer.email} ===" in output
     assert "Subject: You are signed up: Kite day" in output
     assert "Hello Dev Reader," in output
     assert "[attached: visit.ics (text/calendar)]" in output

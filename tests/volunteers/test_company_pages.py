@@ -66,7 +66,7 @@ def test_the_menu_shows_my_company_to_coordinators(client, login, companies):
     login(companies["colleague"])
     response = client.get("/")
     assert response.status_code == 200
-    assert "<h1>Upcoming science visits</h1>" in page(response)
+    assert "<h1>Your next visits</h1>" in page(response)
     assert 'href="/company/"' not in page(response)
     login(companies["coordinator"])
     assert '<a href="/company/">My company</a>' in page(client.get("/"))
@@ -77,7 +77,7 @@ def test_a_coordinator_signs_a_colleague_up(client, login, db_session, companies
     slot = visit.slots[0]
     login(companies["coordinator"])
     form = page(client.get(f"/company/signup?slot_id={slot.id}"))
-    assert f'<option selected value="{slot.id}">' in form
+    assert f'<input checked id="slot-0" name="slot" required type="radio" value="{slot.id}">' in form
     assert "Cai Comet" not in form
     response = client.post("/company/signup", data={"person": companies["colleague"].id, "slot": slot.id})
     assert response.headers["Location"] == "/company/"
@@ -127,7 +127,7 @@ def test_a_coordinator_cancels_a_colleagues_signup_even_after_the_cutoff(
     db_session.commit()
     signup = sign(visit.slots[0], companies["colleague"])
     login(companies["coordinator"])
-    assert f'action="/signups/{signup.id}/cancel"' in page(client.get("/company/"))
+    assert f'href="/signups/{signup.id}/cancel?next=/company/"' in page(client.get("/company/"))
     response = client.post(f"/signups/{signup.id}/cancel", data={"next": "/company/"})
     assert response.headers["Location"] == "/company/"
     assert "The signup of Rui Rocket is cancelled." in flashes(client, response)
