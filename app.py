@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from events.views import bp as events_bp
     from kits.api import blp as kits_api
     from kits.views import bp as kits_bp
+    from volunteers import team_views  # noqa: F401  (its routes join the volunteers blueprint)
     from volunteers.api import blp as volunteers_api
     from volunteers.api import signups_blp as signups_api
     from volunteers.signups import connect_receivers

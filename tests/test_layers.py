@@ -84,8 +84,13 @@ def _known_prefix(name: str, known: set[str]) -> str | None:
     return None
 
 
+def _is_face_name(name: str) -> bool:
+    """`views`, `api`, and a large face's other page modules (`team_views`)."""
+    return name in FACE_NAMES or name.endswith("_views")
+
+
 def is_face(module: str) -> bool:
-    return module in PLUMBING or module in GATHERERS or (module.rpartition(".")[2] in FACE_NAMES and "." in module)
+    return module in PLUMBING or module in GATHERERS or (_is_face_name(module.rpartition(".")[2]) and "." in module)
 
 
 def layer_of(module: str) -> int | None:
