@@ -76,7 +76,14 @@ class Gunicorn:
 
 @contextmanager
 def gunicorn(
-    database_url: str, tmp_path: Path, clock, *, workers: int = 3, threads: int = 8, **env
+    database_url: str,
+    tmp_path: Path,
+    clock,
+    *,
+    workers: int = 3,
+    threads: int = 8,
+    worker_class: str = "gthread",
+    **env,
 ) -> Iterator[Gunicorn]:
     """The app under gunicorn (gthread workers, as production), on the test's database and stopped clock.
 
@@ -100,7 +107,7 @@ def gunicorn(
         process = subprocess.Popen(
             [
                 str(Path(sys.executable).with_name("gunicorn")),
-                *("--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread", "--preload"),
+                *("--workers", str(workers), "--threads", str(threads), "--worker-class", worker_class, "--preload"),
                 *("--bind", f"fd://{sock.fileno()}", "--log-level", "warning", "--graceful-timeout", "2"),
                 # the worker's process id with each request, to show the race reached several processes
                 *("--access-logfile", str(access), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s"),

@@ -7,7 +7,7 @@ between. Now every transaction of a request that may change data begins with the
 answers too: a unique email taken twice at once is one account and a 409, never a 500 from the
 constraint.
 
-Each test starts gunicorn (three worker processes, as production runs) on the test's database,
+Each test starts gunicorn (four worker processes) on the test's database,
 prepares what each racer needs (signed-in sessions, CSRF tokens, forms read from the real pages)
 one by one, then releases every request at the same moment. It checks every answer, the rows
 written, that the requests reached more than one process, and that the server logged nothing bad.
@@ -33,7 +33,9 @@ RACERS = 8
 
 @pytest.fixture
 def server(app, database_url, tmp_path, clock):
-    with gunicorn(database_url, tmp_path, clock, workers=3, threads=RACERS) as running:
+    # Sync workers serve one request at a time, so eight at once must spread over the processes
+    # (a threaded worker may accept them all itself, and the race would not cross processes).
+    with gunicorn(database_url, tmp_path, clock, workers=4, threads=1, worker_class="sync") as running:
         yield running
 
 
