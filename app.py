@@ -108,6 +108,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from accounts.api import blp as accounts_api
     from accounts.views import bp as accounts_bp
+    from checkin import attendance_views, offline_views, scanner_views, views  # noqa: F401  (routes join the blueprint)
+    from checkin import bp as checkin_bp
+    from checkin.api import blp as checkin_api
+    from checkin.hours import connect_receivers as close_checkins_on_completion
+    from checkin.ticket_links import register as register_ticket_links
+    from checkin.tickets import connect_receivers as issue_tickets_on_confirmation
     from events.api import schools_blp, visits_blp
     from events.views import bp as events_bp
     from kits.api import blp as kits_api
@@ -118,11 +124,18 @@ def _register_blueprints(app: Flask) -> None:
     from volunteers.signups import connect_receivers
     from volunteers.views import bp as volunteers_bp
 
-    for blueprint in (accounts_bp, volunteers_bp, events_bp, kits_bp):
+    for blueprint in (accounts_bp, volunteers_bp, events_bp, kits_bp, checkin_bp):
         app.register_blueprint(blueprint)
-    api_plumbing.init_api(app, [accounts_api, schools_blp, visits_blp, kits_api, volunteers_api, signups_api])
+    api_plumbing.init_api(
+        app, [accounts_api, schools_blp, visits_blp, kits_api, volunteers_api, signups_api, checkin_api]
+    )
     # Visit changes reach signups through events' signals; connected here, not as a side effect of an import.
     connect_receivers()
+    # Confirmed places get their tickets through volunteers' signals; a completed visit closes its check-ins.
+    issue_tickets_on_confirmation()
+    # "My signups" gets each ticket's link through volunteers' hook (volunteers.ticket_links).
+    register_ticket_links(app)
+    close_checkins_on_completion()
 
 
 def _error_page(status: int, title: str, message: str):
@@ -205,6 +218,9 @@ def _register_template_helpers(app: Flask) -> None:
         localtime=formatting.localtime,
         localdate=formatting.localdate,
         timerange=formatting.timerange,
+        clockrange=formatting.clockrange,
+        clocktime=formatting.clocktime,
+        zone_name=formatting.zone_name,
         fen=formatting.fen,
     )
 
@@ -263,10 +279,14 @@ def _register_health(app: Flask) -> None:
         ready = all(value in ("ok", "disabled") for value in checks.values())
         return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503
 
+    # Browsers ask for it on every first visit and often drop the request halfway: answered from memory,
+    # so no file is left open by a dropped connection.
+    icon = (Path(app.static_folder) / "favicon.svg").read_bytes()
+
     @app.get("/favicon.ico")
     @limiter.exempt
     def favicon():
-        return app.send_static_file("favicon.svg"), 200, {"Content-Type": "image/svg+xml"}
+        return icon, 200, {"Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400"}
 
 
 class DatabaseId(IntegerConverter):

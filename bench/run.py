@@ -1,4 +1,8 @@
-"""Page throughput against /healthz on the same server, and SQL queries per page as data grows."""
+"""Page throughput against /healthz on the same server, and SQL queries per page as data grows.
+
+GET pages, and the check-in API: POST /api/v1/checkins, a host's scans of one ticket with a fresh
+scan id each (the first answers ok, the rest already_checked_in; each stores its scan).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,9 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import time as clock_time
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,16 +26,54 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PATHS = ["/healthz", "/", "/visits/{visit_id}", "/api/v1/visits"]
+SCAN_PATH = "/api/v1/checkins"
 
 
-def build_database(url: str, extra_visits: int, instance: str) -> int:
-    """Migrate, seed the demo and add published visits; returns one visit id to fetch."""
+@dataclass
+class Built:
+    """What the load needs from a freshly built database."""
+
+    visit_id: int
+    #: a host's API token, and the ticket of a volunteer at a visit under way, for the check-in API
+    token: str
+    ticket: str
+
+
+@dataclass
+class Target:
+    """One thing to measure: a GET of `path`, or a POST of a JSON body made fresh for each request."""
+
+    label: str
+    path: str
+    method: str = "GET"
+    headers: dict = field(default_factory=dict)
+    body: object = None  # a callable returning the body's dict
+
+    def request(self) -> tuple[bytes | None, dict]:
+        headers = {"Accept-Language": "zh-CN", **self.headers}
+        if self.body is None:
+            return None, headers
+        return json.dumps(self.body()).encode(), {**headers, "Content-Type": "application/json"}
+
+
+def targets(built: Built) -> list[Target]:
+    pages = [Target(p, p.format(visit_id=built.visit_id)) for p in PATHS]
+
+    def scan() -> dict:
+        return {"ticket": built.ticket, "direction": "in", "scan_id": uuid.uuid4().hex}
+
+    headers = {"Authorization": f"Bearer {built.token}"}
+    return [*pages, Target(f"POST {SCAN_PATH}", SCAN_PATH, "POST", headers, scan)]
+
+
+def build_database(url: str, extra_visits: int, instance: str) -> Built:
+    """Migrate, seed the demo and add published visits, and a visit under way with a ticket to scan."""
     os.environ["SCIVISIT_INSTANCE"] = instance
     from flask_migrate import upgrade
     from sqlalchemy import text
 
     from app import create_app
-    from core.timeutil import utcnow
+    from core.timeutil import in_zone, local_to_utc, utcnow
     from demo import seed_demo
     from events.models import School, SlotRole
     from events.services import LessonData, SlotData, VisitData, create_visit, publish_visit
@@ -47,7 +92,9 @@ def build_database(url: str, extra_visits: int, instance: str) -> int:
         visit = None
         for i in range(extra_visits):
             school = schools[i % len(schools)]
-            start = now + timedelta(days=40 + i // len(schools), hours=1)
+            # 09:00 at the school, so that the visit stays within one of its days whatever the hour now
+            day = in_zone(now, school.timezone).date() + timedelta(days=40 + i // len(schools))
+            start = local_to_utc(day, clock_time(9, 0), school.timezone)
             data = VisitData(
                 school_id=school.id,
                 title=f"Bench visit {i}",
@@ -57,11 +104,45 @@ def build_database(url: str, extra_visits: int, instance: str) -> int:
                 lessons=[LessonData(title="Lesson", grade=4, starts_at=start, ends_at=start + timedelta(hours=1))],
             )
             visit = publish_visit(db.session, create_visit(db.session, data, now=now), now=now)
+        token, ticket = _gate(db.session, now)
         db.session.commit()
-        return visit.id if visit else 1
+        return Built(visit.id if visit else 1, token, ticket)
 
 
-def load(port: int, path: str, seconds: float, concurrency: int) -> dict:
+def _gate(session, now) -> tuple[str, str]:
+    """A visit starting within the hour at a new school, its host's API token and a volunteer's ticket."""
+    from accounts.models import Role
+    from accounts.services import create_user, issue_api_token
+    from checkin.tickets import ticket_for
+    from events.models import SlotRole
+    from events.services import SlotData, VisitData, create_school, create_visit, publish_visit
+    from volunteers.signups import sign_up
+
+    def person(role, name):
+        email = f"bench-{role.value}@example.org"
+        return create_user(session, email=email, name=name, password=uuid.uuid4().hex, roles={role}, now=now)
+
+    host, volunteer = person(Role.HOST, "Bench Host"), person(Role.VOLUNTEER, "Bench Volunteer")
+    # A visit lies within one day at its school: a zone where it is about 08:00 now keeps 08:30 to 13:30 in one
+    # day whatever the hour the bench runs at (Etc/GMT-N is N hours ahead of UTC).
+    ahead = (8 - now.hour + 12) % 24 - 12
+    zone = f"Etc/GMT{-ahead:+d}" if ahead else "Etc/GMT"
+    values = {"name": "Bench Gate School", "province": "四川省", "timezone": zone}
+    school = create_school(session, values, hosts=[host], now=now)
+    start = now + timedelta(minutes=30)  # check-in opens two hours before the start
+    data = VisitData(
+        school_id=school.id,
+        title="Bench check-in",
+        starts_at=start,
+        ends_at=start + timedelta(hours=5),
+        slots=[SlotData(role=SlotRole.ASSISTANT, capacity=5)],
+    )
+    visit = publish_visit(session, create_visit(session, data, now=now), now=now)
+    signup, _ = sign_up(session, slot_id=visit.slots[0].id, volunteer=volunteer, now=now)
+    return issue_api_token(session, host, now), ticket_for(session, signup, now).secret
+
+
+def load(port: int, target: Target, seconds: float, concurrency: int) -> dict:
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -74,7 +155,8 @@ def load(port: int, path: str, seconds: float, concurrency: int) -> dict:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             try:
-                conn.request("GET", path, headers={"Accept-Language": "zh-CN"})
+                body, headers = target.request()
+                conn.request(target.method, target.path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
@@ -95,7 +177,7 @@ def load(port: int, path: str, seconds: float, concurrency: int) -> dict:
         t.join()
     latencies.sort()
     return {
-        "path": path,
+        "path": target.path if target.method == "GET" else target.label,
         "requests": len(latencies),
         "errors": errors,
         "rps": round(len(latencies) / seconds, 1),
@@ -104,8 +186,8 @@ def load(port: int, path: str, seconds: float, concurrency: int) -> dict:
     }
 
 
-def count_queries(url: str, instance: str, paths: list[str]) -> dict[str, int]:
-    """SQL statements each page runs, counted in-process."""
+def count_queries(url: str, instance: str, measured: list[Target]) -> dict[str, int]:
+    """SQL statements each page (or API call) runs, counted in-process; keyed by label."""
     os.environ["SCIVISIT_INSTANCE"] = instance
     from sqlalchemy import event
 
@@ -120,11 +202,12 @@ def count_queries(url: str, instance: str, paths: list[str]) -> dict[str, int]:
     listener = lambda *args, **kwargs: statements.append(1)  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
     client = app.test_client()
-    for path in paths:
-        client.get(path)  # warm caches (translations, templates)
-        statements.clear()
-        client.get(path)
-        counts[path] = len(statements)
+    for target in measured:
+        for _ in range(2):  # warm caches (translations, templates), then count
+            statements.clear()
+            body, headers = target.request()
+            client.open(target.path, method=target.method, data=body, headers=headers)
+        counts[target.label] = len(statements)
     event.remove(engine, "before_cursor_execute", listener)
     return counts
 
@@ -145,10 +228,9 @@ def main() -> None:
     url = normalise_database_url(url)
 
     small_url = f"sqlite:///{instance}/small.sqlite3" if url.startswith("sqlite") else url
-    small_visit = build_database(small_url, 10, instance)
-    small = count_queries(small_url, instance, [p.format(visit_id=small_visit) for p in PATHS])
-    visit_id = build_database(url, args.visits, instance)
-    large = count_queries(url, instance, [p.format(visit_id=visit_id) for p in PATHS])
+    small = count_queries(small_url, instance, targets(build_database(small_url, 10, instance)))
+    built = build_database(url, args.visits, instance)
+    large = count_queries(url, instance, targets(built))
 
     env = {
         **os.environ,
@@ -180,7 +262,7 @@ def main() -> None:
                     break
             except OSError:
                 time.sleep(0.1)
-        results = [load(args.port, p.format(visit_id=visit_id), args.seconds, args.concurrency) for p in PATHS]
+        results = [load(args.port, target, args.seconds, args.concurrency) for target in targets(built)]
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -189,16 +271,14 @@ def main() -> None:
     where = url.split("@")[-1]
     print(f"database: {where}  visits: {args.visits}+demo  workers: {args.workers}  clients: {args.concurrency}")
     print(
-        f"{'path':<22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'vs /healthz':>13}{'errors':>8}{'SQL@10':>8}{'SQL@N':>7}"
+        f"{'path':<24}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'vs /healthz':>13}{'errors':>8}{'SQL@10':>8}{'SQL@N':>7}"
     )
-    for template, result in zip(PATHS, results, strict=True):
-        path = result["path"]
-        small_path = template.format(visit_id=small_visit)
+    for target, result in zip(targets(built), results, strict=True):
         result["ratio"] = round(result["rps"] / ceiling, 3)
-        result["queries_small"] = small.get(small_path)
-        result["queries_large"] = large.get(path)
+        result["queries_small"] = small.get(target.label)
+        result["queries_large"] = large.get(target.label)
         print(
-            f"{template:<22}{result['rps']:>9}{result['p50_ms']:>9}{result['p95_ms']:>9}"
+            f"{target.label:<24}{result['rps']:>9}{result['p50_ms']:>9}{result['p95_ms']:>9}"
             f"{result['ratio']:>13}{result['errors']:>8}{result['queries_small']!s:>8}{result['queries_large']!s:>7}"
         )
     out = ROOT / "bench" / "results"

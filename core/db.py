@@ -115,3 +115,21 @@ def begin_write(session: Session) -> None:
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:
     """An enum stored as its value in a VARCHAR with a CHECK, the same on SQLite and PostgreSQL."""
     return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=30)
+
+
+def insert_or_ignore(session: Session, model, values: dict, *, conflict_on: list[str]) -> bool:
+    """INSERT a row unless one with the same `conflict_on` key exists: True when it was inserted.
+
+    `ON CONFLICT DO NOTHING` on SQLite and PostgreSQL alike, so a race for one key is decided by the
+    database (one insert wins, the others insert nothing) without an error that aborts the transaction.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_on)
+    # SQLAlchemy 2.1 reports an INSERT's rowcount only when asked to keep it (-1 otherwise, on psycopg)
+    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount > 0

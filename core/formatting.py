@@ -1,37 +1,81 @@
-"""Jinja filters: times in a school's time zone and money, formatted for the page language."""
+"""Jinja filters: times in a school's time zone and money, formatted for the page language.
+
+One style per language on every page and in every mail: the full date ("Saturday, December 5,
+2026" / "2026年12月5日星期六"), the short time ("9:00 AM" / "09:00"), and the zone named as
+people say it ("Beijing time" / "北京时间"), never as an identifier like "Asia/Shanghai".
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time, get_timezone_name
 from babel.numbers import format_currency
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 from core.timeutil import DEFAULT_TZ
 
+#: Zones whose everyday name CLDR does not give: China's two clocks as people in China say
+#: them (CLDR says "China Standard Time" and "GMT+06:00"), and UTC (CLDR: "Unknown Region").
+_SPOKEN_NAMES = {
+    "Asia/Shanghai": _l("Beijing time"),
+    "Asia/Urumqi": _l("Xinjiang time (UTC+6)"),
+    "UTC": _l("Coordinated Universal Time (UTC)"),
+}
 
-def localtime(value: datetime | None, tz: str = DEFAULT_TZ, fmt: str = "medium") -> str:
+
+def zone_name(tz: str = DEFAULT_TZ) -> str:
+    """A time zone as people name it, in the page language: 'Beijing time', '日本时间'."""
+    spoken = _SPOKEN_NAMES.get(tz)
+    if spoken is not None:
+        return str(spoken)
+    return get_timezone_name(ZoneInfo(tz), "long", zone_variant="generic", locale=get_locale())
+
+
+def zone_choice(tz: str) -> str:
+    """A zone as a form offers it: its name, then its identifier for whoever knows them."""
+    return f"{zone_name(tz)} ({tz})"
+
+
+def localdate(value: datetime | None, tz: str = DEFAULT_TZ) -> str:
+    """'Saturday, December 5, 2026': the date at the school."""
     if value is None:
         return ""
-    return format_datetime(value, fmt, tzinfo=ZoneInfo(tz), locale=get_locale())
+    return format_date(value.astimezone(ZoneInfo(tz)).date(), "full", locale=get_locale())
 
 
-def localdate(value: datetime | None, tz: str = DEFAULT_TZ, fmt: str = "full") -> str:
+def clocktime(value: datetime | None, tz: str = DEFAULT_TZ) -> str:
+    """'9:00 AM' / '09:00': the time of day at the school."""
     if value is None:
         return ""
-    return format_date(value.astimezone(ZoneInfo(tz)).date(), fmt, locale=get_locale())
+    return format_time(value, "short", tzinfo=ZoneInfo(tz), locale=get_locale())
 
 
-def timerange(start: datetime, end: datetime, tz: str = DEFAULT_TZ) -> str:
-    """'Saturday, 5 December 2026, 09:00–15:30' in the page language, in the school's zone."""
-    zone = ZoneInfo(tz)
-    locale = get_locale()
-    day = format_date(start.astimezone(zone).date(), "full", locale=locale)
-    start_t = format_time(start, "short", tzinfo=zone, locale=locale)
-    end_t = format_time(end, "short", tzinfo=zone, locale=locale)
-    return f"{day} {start_t}–{end_t}"
+def clockrange(start: datetime, end: datetime, tz: str = DEFAULT_TZ) -> str:
+    """'9:00 AM–10:30 AM': a span within a day already named."""
+    return f"{clocktime(start, tz)}–{clocktime(end, tz)}"
+
+
+def localtime(value: datetime | None, tz: str = DEFAULT_TZ, *, zone: bool = True) -> str:
+    """'Saturday, December 5, 2026, 9:00 AM (Beijing time)': a moment at the school."""
+    if value is None:
+        return ""
+    when = gettext("%(date)s, %(time)s", date=localdate(value, tz), time=clocktime(value, tz))
+    return _with_zone(when, tz) if zone else when
+
+
+def timerange(start: datetime, end: datetime, tz: str = DEFAULT_TZ, *, zone: bool = True) -> str:
+    """'Saturday, December 5, 2026, 9:00 AM–3:30 PM (Beijing time)': a visit at the school."""
+    when = gettext(
+        "%(date)s, %(start)s–%(end)s", date=localdate(start, tz), start=clocktime(start, tz), end=clocktime(end, tz)
+    )
+    return _with_zone(when, tz) if zone else when
+
+
+def _with_zone(when: str, tz: str) -> str:
+    return gettext("%(when)s (%(zone)s)", when=when, zone=zone_name(tz))
 
 
 def fen(value: int | None) -> str:

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import (
     BooleanField,
     DateField,
@@ -33,6 +34,7 @@ from wtforms.widgets import HiddenInput
 
 from accounts.models import User
 from core.errors import DomainError, all_problems
+from core.formatting import zone_choice, zone_name
 from core.forms import MultiCheckboxField, NestedForm, PageForm, SingleLine, strip
 from core.i18n import SPOKEN_LANGUAGES
 from core.timeutil import COMMON_TIMEZONES, DEFAULT_TZ, in_zone, local_to_utc, naive_local_to_utc
@@ -72,7 +74,7 @@ def school_choices(schools: list[School], empty_label, *, show_zone: bool = Fals
     def label(school: School) -> str:
         where = school.province
         if show_zone and school.timezone != DEFAULT_TZ:
-            where = f"{where}, {school.timezone}"
+            where = f"{where}, {zone_name(school.timezone)}"
         return f"{school.name} ({where})"
 
     return [SelectChoice("", empty_label)] + [SelectChoice(str(s.id), label(s)) for s in schools]
@@ -405,7 +407,9 @@ class SchoolForm(PageForm):
     township = StringField(_l("Township"), validators=[Length(max=50)], filters=[strip])
     address = StringField(_l("Address"), validators=[Length(max=300)], filters=[strip])
     timezone = SelectField(
-        _l("Time zone"), choices=[SelectChoice(tz, tz) for tz in COMMON_TIMEZONES], default=DEFAULT_TZ
+        _l("Time zone"),
+        choices=[SelectChoice(tz, LazyString(zone_choice, tz)) for tz in COMMON_TIMEZONES],
+        default=DEFAULT_TZ,
     )
     travel_notes = TextAreaField(_l("How to get there"), validators=[Length(max=5000)])
     connectivity_notes = TextAreaField(_l("Mobile signal and Wi-Fi"), validators=[Length(max=5000)])
@@ -433,4 +437,4 @@ class SchoolForm(PageForm):
     def keep_timezone(self, name: str) -> None:
         """A school set up with a zone outside the usual list keeps it as a choice."""
         if name and name not in COMMON_TIMEZONES:
-            self.timezone.choices = [*self.timezone.choices, SelectChoice(name, name)]
+            self.timezone.choices = [*self.timezone.choices, SelectChoice(name, zone_choice(name))]

@@ -447,6 +447,7 @@ def complete_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
     _move(visit, VisitStatus.COMPLETED)
     visit.updated_at = now
     session.flush()
+    signals.visit_completed.send(visit, session=session, now=now)
     return visit
 
 

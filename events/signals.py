@@ -12,5 +12,7 @@ _signals = Namespace()
 visit_changed = _signals.signal("visit-changed")
 #: sender: the Visit; kwargs: session, now
 visit_cancelled = _signals.signal("visit-cancelled")
+#: sender: the Visit, now completed; kwargs: session, now
+visit_completed = _signals.signal("visit-completed")
 #: sender: the RoleSlot whose capacity went up; kwargs: session, now
 places_added = _signals.signal("places-added")

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from accounts.models import Role
 from accounts.services import create_company, create_user
 from app import create_app
+from checkin import models as _checkin_models  # noqa: F401
 from core.timeutil import DEFAULT_TZ, ensure_aware, in_zone, local_to_utc
 from events.models import SlotRole, VisitStatus
 from events.services import LessonData, SlotData, VisitData, create_school, create_visit, publish_visit

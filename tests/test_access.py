@@ -9,6 +9,8 @@ import pytest
 
 from accounts.models import Role
 from accounts.services import invite
+from checkin.posters import poster_for
+from checkin.tickets import ticket_for
 from events.models import VisitStatus
 from volunteers.signups import sign_up
 
@@ -36,6 +38,7 @@ TABLE = [
     row("GET", "/readyz", 200, 200, 200, 200, 200, endpoint="readyz"),
     row("GET", "/favicon.ico", 200, 200, 200, 200, 200, endpoint="favicon"),
     row("GET", "/static/css/app.css", 200, 200, 200, 200, 200, endpoint="static"),
+    row("GET", "/sw.js", 200, 200, 200, 200, 200, endpoint="checkin.service_worker"),
     row("GET", "/api/v1/openapi.json", 200, 200, 200, 200, 200, endpoint="api-docs.openapi_json"),
     # accounts
     row("GET", "/login", 200, 200, 200, 200, 200, endpoint="accounts.login"),
@@ -147,6 +150,36 @@ TABLE = [
     row("GET", "/visits/{published_a}/cancel", 302, 403, 403, 403, 200, endpoint="events.confirm_cancel_visit"),
     # a visit that is cancelled already: back to its page, which says so
     row("GET", "/visits/{cancelled_a}/cancel", 302, 403, 403, 403, 302),
+    # tickets and posters ({ticket}: the secret of {signup}'s ticket; {poster}: published_a's poster secret)
+    row("GET", "/t/{ticket}", 200, 200, 200, 200, 200, endpoint="checkin.ticket"),
+    row("GET", "/t/AAAAAAAAAAAAAAAAAAAAAA", 404, 404, 404, 404, 404),
+    row("POST", "/t/{ticket}/scan", 302, 403, 403, 302, 302, body={"direction": "in"}, endpoint="checkin.ticket_scan"),
+    row("GET", "/t/{ticket}/qr.svg", 200, 200, 200, 200, 200, endpoint="checkin.ticket_qr_svg"),
+    row("GET", "/t/{ticket}/qr.png", 200, 200, 200, 200, 200, endpoint="checkin.ticket_qr_png"),
+    row("GET", "/t/AAAAAAAAAAAAAAAAAAAAAA/qr.png", 404, 404, 404, 404, 404),
+    # someone else's ticket is "not found", for programme coordinators too: only its volunteer shows it
+    row("GET", "/my/tickets/{signup}", 302, 404, 404, 404, 404, endpoint="checkin.my_ticket"),
+    row("GET", "/my/tickets/{signup}/new", 302, 404, 404, 404, 404, endpoint="checkin.confirm_new_ticket"),
+    row("POST", "/my/tickets/{signup}/new", 302, 404, 404, 404, 404, endpoint="checkin.new_ticket"),
+    row("GET", "/visits/{published_a}/poster", 302, 403, 403, 200, 200, endpoint="checkin.poster"),
+    row("GET", "/visits/{draft_b}/poster", 302, 404, 404, 404, 200),
+    row("GET", "/p/{poster}", 302, 200, 200, 200, 200, endpoint="checkin.poster_scan"),
+    row("GET", "/p/AAAAAAAAAAAAAAAAAAAAAA", 302, 404, 404, 404, 404),
+    # refused (no place at the visit), stored, and said on the page it leads back to
+    row("POST", "/p/{poster}", 302, 302, 302, 302, 302, body={}, endpoint="checkin.poster_check_in"),
+    # the scanner at the gate: the visit's hosts and programme coordinators; without JavaScript its code form posts
+    row("GET", "/visits/{published_a}/scanner", 302, 403, 403, 200, 200, endpoint="checkin.scanner"),
+    row("GET", "/visits/{published_b}/scanner", 302, 403, 403, 403, 200),
+    row("GET", "/visits/999999/scanner", 302, 404, 404, 404, 404),
+    row("POST", "/visits/{published_a}/scanner", 302, 403, 403, 422, 422, body={}, endpoint="checkin.scanner_scan"),
+    row("POST", "/visits/{published_b}/scanner", 302, 403, 403, 403, 422, body={}),
+    # attendance: who came (the visit's hosts and programme coordinators); corrections by programme coordinators
+    row("GET", "/visits/{published_a}/attendance", 302, 403, 403, 200, 200, endpoint="checkin.attendance"),
+    row("GET", "/visits/{published_b}/attendance", 302, 403, 403, 403, 200),
+    # the visit has not ended: recording students is refused (visit_not_over)
+    row("POST", "/visits/{published_a}/attendance", 302, 403, 403, 422, 422, body={}),
+    row("GET", "/visits/{published_a}/attendance/{signup}", 302, 403, 403, 403, 200, endpoint="checkin.correct"),
+    row("POST", "/visits/{published_a}/attendance/{signup}", 302, 403, 403, 403, 422, body={}),
     # API
     row("POST", "/api/v1/tokens", 422, 422, 422, 422, 422, body={}, endpoint="accounts_api.create_token"),
     row("DELETE", "/api/v1/tokens/current", 401, 401, 401, 401, 401, endpoint="accounts_api.revoke_token"),
@@ -189,6 +222,55 @@ TABLE = [
         body={},
         endpoint="volunteers_api.update_person",
     ),
+    # check-in: anyone signed in may scan (the answer says whether it counted), the bundle and the
+    # attendance are the school's hosts' and programme coordinators' (another school's host: 403)
+    row(
+        "POST",
+        "/api/v1/checkins",
+        401,
+        200,
+        200,
+        200,
+        200,
+        body={"ticket": "not a ticket", "direction": "in", "scan_id": "access-table"},
+        endpoint="checkin_api.check_in",
+    ),
+    row("POST", "/api/v1/checkins", 401, 422, 422, 422, 422, body={}),
+    row(
+        "POST",
+        "/api/v1/checkins/batch",
+        401,
+        200,
+        200,
+        200,
+        200,
+        body={"scans": [{"ticket": "not a ticket", "direction": "out", "scan_id": "access-table-batch"}]},
+        endpoint="checkin_api.check_in_batch",
+    ),
+    row(
+        "GET",
+        "/api/v1/visits/{published_a}/checkin-bundle",
+        401,
+        403,
+        403,
+        200,
+        200,
+        endpoint="checkin_api.visit_checkin_bundle",
+    ),
+    row("GET", "/api/v1/visits/{published_b}/checkin-bundle", 401, 403, 403, 403, 200),
+    row("GET", "/api/v1/visits/999999/checkin-bundle", 401, 404, 404, 404, 404),
+    row(
+        "GET",
+        "/api/v1/visits/{published_a}/attendance",
+        401,
+        403,
+        403,
+        200,
+        200,
+        endpoint="checkin_api.visit_attendance",
+    ),
+    row("GET", "/api/v1/visits/{published_b}/attendance", 401, 403, 403, 403, 200),
+    row("GET", "/api/v1/visits/999999/attendance", 401, 404, 404, 404, 404),
 ]
 
 
@@ -224,7 +306,10 @@ def world(db_session, now, make_user, make_school, make_visit):
         "invitation": invitation.id,
         "signup": signup.id,
         "person": people["volunteer"].id,
+        "ticket": ticket_for(db_session, signup, now).secret,
+        "poster": poster_for(db_session, published_a, now).secret,
     }
+    db_session.commit()
     return people, ids
 
 

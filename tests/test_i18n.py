@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["accounts", "core", "events", "kits", "mail", "volunteers", "templates"]
+SOURCES = ["accounts", "core", "events", "kits", "mail", "volunteers", "checkin", "templates"]
 TOP_LEVEL = ["app.py", "api.py", "access.py", "cli.py", "demo.py"]
 METHODS = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
@@ -71,3 +71,16 @@ def test_chinese_translations_keep_their_placeholders():
         for string in strings:
             if string:
                 assert set(re.findall(r"%\(\w+\)[sd]", string)) == wanted, message.id
+
+
+#: Counted things whose English plural differs from the singular.
+COUNTED = r"(?:places|volunteers|people|students|hours|days|visits|kits|signups|lessons|roles|minutes|schools)"
+
+
+def test_a_number_before_a_counted_noun_is_always_a_plural_message():
+    """'1 places left' cannot happen: a placeholder before a plural noun lives in an ngettext message."""
+    import re
+
+    number_then_plural = re.compile(r"%\(\w+\)[sd] (?:of %\(\w+\)[sd] )?" + COUNTED + r"\b")
+    singular_only = [msgid for msgid in extracted_ids() if isinstance(msgid, str) and number_then_plural.search(msgid)]
+    assert not singular_only, f"use ngettext for: {singular_only}"

@@ -21,6 +21,7 @@ from api_schemas import (
     paginate,
     text,
 )
+from core.db import WRITES
 from core.errors import DomainError
 from core.http import json_error
 from core.i18n import SPOKEN_LANGUAGES
@@ -31,6 +32,7 @@ from extensions import db
 from volunteers import registration, rosters, signups
 from volunteers.access import FULL_ROSTER, TEAM_ROSTER, roster_view
 from volunteers.models import Signup, SignupStatus
+from volunteers.ticket_links import ticket_urls
 from volunteers.waitlist import waitlist_position
 
 blp = ApiBlueprint("volunteers_api", __name__, url_prefix="/api/v1/volunteers", description="People")
@@ -154,6 +156,11 @@ class MySignupSchema(SignupSchema):
         required=True, metadata={"description": "Until then the volunteer may cancel; later, a coordinator can"}
     )
     visit = ma.fields.Nested(VisitSummarySchema, required=True)
+    ticket_url = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The ticket's link (its QR code encodes it); null unless the signup is confirmed"},
+    )
 
 
 class MySignupsQuerySchema(PageArgsSchema):
@@ -270,15 +277,19 @@ def my_signups(args):
     when = args.get("when")
     chosen = {"upcoming": mine.upcoming, "past": mine.past}.get(when, mine.upcoming + mine.past)
     page = paginate(chosen, args)
+    links = ticket_urls(db.session, page["items"])  # may issue a ticket due to an older signup: a write
     page["items"] = [
         {
             **_signup_body(s, mine.positions.get(s.id)),
             "role": s.slot.role,
             "cancel_until": signups.cancel_cutoff_at(s.visit),
             "visit": s.visit,
+            "ticket_url": links.get(s.id),
         }
         for s in page["items"]
     ]
+    if db.session.info.get(WRITES):  # tickets were issued (committing otherwise would expire what is shown)
+        db.session.commit()
     return page
 
 

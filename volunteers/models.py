@@ -62,6 +62,9 @@ class Signup(db.Model):
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     #: why a coordinator overrode the rules (required when they did)
     override_reason: Mapped[str] = mapped_column(Text, default="")
+    #: minutes at the visit from check-in to check-out, set by checkin when the visit is completed (or a
+    #: coordinator corrects the times); None for a visit held before check-in, which counts in full
+    attended_minutes: Mapped[int | None]
 
     slot = relationship("RoleSlot", lazy="joined")
     visit = relationship("Visit", lazy="joined")

@@ -266,6 +266,13 @@ def assignable_people(session: Session) -> list[User]:
     return list(session.scalars(people_query(role=Role.VOLUNTEER).where(User.active.is_(True))))
 
 
+def minutes_at(signup: Signup) -> int:
+    """An attended visit's minutes: from check-in to check-out; a visit held before check-in counts in full."""
+    if signup.attended_minutes is not None:
+        return signup.attended_minutes
+    return int((signup.visit.ends_at - signup.visit.starts_at).total_seconds() // 60)
+
+
 @dataclass
 class Colleague:
     """A company's person as their company coordinator sees them."""
@@ -310,9 +317,7 @@ def company_team(session: Session, company: Company, now: datetime) -> CompanyTe
         if signup.is_active and signup.visit.ends_at > now:
             upcoming.setdefault(signup.user_id, []).append(signup)
         elif signup.status == SignupStatus.ATTENDED:
-            # Until check-in exists, an attended visit counts in full, from its start to its end.
-            length = signup.visit.ends_at - signup.visit.starts_at
-            minutes[signup.user_id] = minutes.get(signup.user_id, 0) + int(length.total_seconds() // 60)
+            minutes[signup.user_id] = minutes.get(signup.user_id, 0) + minutes_at(signup)
     waiting = [s for group in upcoming.values() for s in group]
     return CompanyTeam(
         people=[Colleague(user=m, upcoming=upcoming.get(m.id, []), minutes=minutes.get(m.id, 0)) for m in members],

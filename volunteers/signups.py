@@ -22,6 +22,7 @@ from events.models import RoleSlot, Visit, VisitStatus
 from volunteers.access import can_change_signup, manages_rosters, overrides_rules, signup_refusal
 from volunteers.models import ACTIVE_STATUSES, Signup, SignupStatus
 from volunteers.notices import notify_signup
+from volunteers.signals import place_confirmed
 from volunteers.waitlist import join_queue, leave_queue, lock_slot, release_place, take_place, waitlist_position
 
 
@@ -121,6 +122,8 @@ def sign_up(
     notify_signup(
         session, signup, "signup_confirmed" if signup.status == SignupStatus.CONFIRMED else "signup_waitlisted", now
     )
+    if signup.status == SignupStatus.CONFIRMED:
+        place_confirmed.send(signup, session=session, now=now)
     return signup, True
 
 
@@ -337,6 +340,7 @@ def promote_waiting(session: Session, slot: RoleSlot, now: datetime) -> list[Sig
         signup.updated_at = now
         session.flush()
         notify_signup(session, signup, "signup_promoted", now)
+        place_confirmed.send(signup, session=session, now=now)
         promoted.append(signup)
     session.refresh(slot)
     return promoted

@@ -204,13 +204,13 @@ def test_the_visit_page_shows_where_when_roles_and_lessons(client, make_school, 
     html = page(client.get(f"/visits/{visit.id}"))
     assert f"<h1>{visit.title}</h1>" in html
     assert "Red Star Primary" in html
-    assert "Asia/Urumqi" in html
+    assert "(Xinjiang time (UTC+6))" in html and "Asia/Urumqi" not in html
     assert "Kunming railway station, exit 2" in html
     assert 'href="https://live.example.com/mars"' in html
     assert "Lead instructor" in html and "Interpreter" in html
     assert "Speaks Yi (Nuosu)" in html and "Training completed" in html
     assert "Lesson 1" in html and "Mars rover kit" in html
-    assert "10:00–11:00" in html  # the lesson, at the school
+    assert "10:00\u202fAM–11:00\u202fAM" in html  # the lesson, at the school, in the one time style of English
     assert "<dt>Kits needed</dt><dd>10</dd>" in html  # ceil(30 / 4) + 2 spare
 
 

@@ -39,6 +39,10 @@ def clock_time(locale: str, hour: int) -> str:
     return f"{hour:02}:00"
 
 
+#: The school's zone, named in the reader's language.
+ZONE = {"en": "(Xinjiang time (UTC+6))", "zh_CN": "（新疆时间（UTC+6））"}
+
+
 def school_time(locale: str, start_hour: int) -> str:
     """How a visit from `start_hour` to 15:00 reads."""
     return f"{clock_time(locale, start_hour)}–{clock_time(locale, 15)}"
@@ -55,6 +59,7 @@ def assert_reads_in(received, person, *, start_hour: int = 9) -> None:
     assert GREETING[person.locale].format(name=person.name) in text
     assert SCHOOL_LINE[person.locale] in text
     assert school_time(person.locale, start_hour) in text
+    assert ZONE[person.locale] in text and "Asia/" not in text  # the zone as people say it, never its identifier
     if person.locale == "zh_CN":
         assert re.search(r"[\u4e00-\u9fff]", received.subject.replace(TITLE, ""))  # Chinese beyond the title
         assert "星期" in text  # the day of the week, in Chinese
@@ -144,9 +149,11 @@ def test_a_visit_change_and_its_cancellation_reach_everyone_signed_up_once_sayin
         text = plain(changed.text)
         if person.locale == "en":
             assert (changed.subject, cancelled.subject) == (SUBJECTS["visit_changed"], SUBJECTS["visit_cancelled"])
-            assert re.search(r"When: \w+, .+ 9:00 AM–3:00 PM → \w+, .+ 10:00 AM–3:00 PM \(school time\)", text)
+            assert re.search(
+                r"When: \w+, .+, 9:00 AM–3:00 PM → \w+, .+, 10:00 AM–3:00 PM \(Xinjiang time \(UTC\+6\)\)", text
+            )
         else:
-            assert re.search(r"星期. 09:00–15:00 → .+星期. 10:00–15:00", text)
+            assert re.search(r"星期. 09:00–15:00 → .+星期. 10:00–15:00（新疆时间（UTC\+6））", text)
         assert "North gate → South gate" in text
         assert "SEQUENCE:1" in changed.attachments["visit.ics"]
         assert "STATUS:CANCELLED" in cancelled.attachments["visit.ics"]

@@ -64,7 +64,7 @@ def test_a_volunteers_next_visits_come_first_soonest_first_with_status_and_time(
     assert "On the waiting list (number 1)" in mine
     assert "<dt>Volunteer role</dt><dd>Lead instructor</dd>" in mine
     soonest = mine.split("Sooner</a>", 1)[1].split("</li>", 1)[0]
-    assert "<dt>When</dt><dd>Sunday, May 17, 2026 9:00" in soonest  # at the school, 4 days after START there
+    assert "<dt>When</dt><dd>Sunday, May 17, 2026, 9:00" in soonest  # at the school, 4 days after START there
     assert 'href="/my/visits"' in mine
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from accounts.models import PasswordReset, Role, User
+from core.db import begin_write
 from core.errors import DomainError
 from extensions import db
 from mail.models import OutboxMessage
@@ -215,10 +216,12 @@ def test_two_confirmations_racing_for_one_address_make_one_account_and_the_other
 
     outcome: dict[str, object] = {}
     with Session(db.engine) as one, Session(db.engine) as other:
+        begin_write(one)  # as the confirmation's POST begins (on SQLite: with the write lock)
         registration.confirm_registration(one, first, now)  # inserted, not yet committed
 
         def confirm_other():
             try:
+                begin_write(other)
                 registration.confirm_registration(other, second, now)
                 other.commit()
                 outcome["result"] = "created"
