@@ -296,7 +296,7 @@ def test_two_offline_phones_letting_one_ticket_in_count_it_once_and_the_second_h
     assert_accessible(phones[1])
 
 
-@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+@pytest.mark.parametrize("locale", ["en-US"])  # the other language is walked by the journey tests
 def test_my_ticket_still_shows_its_qr_code_offline_after_one_visit(phone, locale, gate_day, requests_seen):
     person, signup, issued = gate_day.volunteer("Zhao Lei")
     page = phone(locale)

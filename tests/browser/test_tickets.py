@@ -140,7 +140,7 @@ def test_the_tickets_svg_url_rendered_by_chromium_decodes_to_the_ticket_url(brow
         context.close()
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", ["en-US"])  # the other language is walked by the journey tests
 def test_the_host_opens_a_ticket_and_checks_the_volunteer_in_with_one_tap(phone, day, clock, locale):
     clock.set(day["visit"].starts_at - timedelta(minutes=20))
     secret = _secret(day["signup"])
@@ -159,7 +159,7 @@ def test_the_host_opens_a_ticket_and_checks_the_volunteer_in_with_one_tap(phone,
     _shoot(page, f"ticket-host-refused-{locale}")
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", ["zh-CN"])  # the other language is walked by the journey tests
 def test_anyone_else_sees_the_ticket_without_the_persons_name(phone, day, locale):
     page = phone(locale)
     visit(page, f"/t/{_secret(day['signup'])}")
@@ -168,7 +168,7 @@ def test_anyone_else_sees_the_ticket_without_the_persons_name(phone, day, locale
     _both_widths(page, f"ticket-anonymous-{locale}")
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", ["en-US"])  # the other language is walked by the journey tests
 def test_the_host_prints_the_poster_and_a_volunteer_checks_in_with_it(phone, day, clock, locale):
     host = phone(locale)
     log_in(host, day["host"].email)
