@@ -9,7 +9,6 @@ scan keeps to (checkin.scans.attend), and every attempt is stored as a scan by t
 
 from __future__ import annotations
 
-import base64
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 from accounts.models import User
 from checkin.models import Direction, Poster
 from checkin.scans import ScanAnswer, attend, earlier_answer, keep
-from checkin.tickets import SECRET_BYTES, TICKETED, _mac, hash_secret, live_ticket
+from checkin.tickets import TICKETED, hash_secret, live_ticket, secret_of
 from core.db import insert_or_ignore
 from events.models import Visit
 from volunteers.models import Signup
@@ -33,7 +32,7 @@ class IssuedPoster:
 
 
 def poster_secret_of(nonce: str) -> str:
-    return base64.urlsafe_b64encode(_mac("poster", nonce)[:SECRET_BYTES]).decode("ascii").rstrip("=")
+    return secret_of(nonce, purpose="poster")
 
 
 def current_poster(session: Session, visit: Visit) -> IssuedPoster | None:

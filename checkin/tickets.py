@@ -55,8 +55,9 @@ def _mac(purpose: str, nonce: str) -> bytes:
     return hmac.new(key, f"scivisit-ticket-{purpose}:{nonce}".encode(), hashlib.sha256).digest()
 
 
-def secret_of(nonce: str) -> str:
-    return base64.urlsafe_b64encode(_mac("secret", nonce)[:SECRET_BYTES]).decode("ascii").rstrip("=")
+def secret_of(nonce: str, purpose: str = "secret") -> str:
+    """The 128-bit URL-safe secret derived from `nonce` (`purpose` keeps a poster's apart from a ticket's)."""
+    return base64.urlsafe_b64encode(_mac(purpose, nonce)[:SECRET_BYTES]).decode("ascii").rstrip("=")
 
 
 def code_of(nonce: str) -> str:
