@@ -51,7 +51,32 @@ class ErrorSchema(ma.Schema):
 
 
 class SciVisitApi(Api):
+    """flask-smorest's Api, documenting each blueprint when the OpenAPI document is first asked for.
+
+    Turning the schemas into OpenAPI takes most of the time the app takes to start (a third of a
+    second; every test starts an app) and only the document needs it, so it waits until then.
+    """
+
     ERROR_SCHEMA = ErrorSchema
+
+    @property
+    def spec(self):
+        waiting, self._undocumented = getattr(self, "_undocumented", []), []
+        for blueprint, app, name, parameters in waiting:
+            blueprint.register_views_in_doc(self, app, self._spec, name=name, parameters=parameters)
+            self._spec.tag({"name": name, "description": blueprint.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value) -> None:
+        self._spec = value
+        self._undocumented = []
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, self._app, name, parameters))
 
     def _register_error_handlers(self):
         # app.create_app installs one handler for pages and API alike; see app.handle_http_error.

@@ -24,7 +24,7 @@ from config import from_environment
 from core.db import configure_sqlite, forbid_writes_in_safe_requests
 from core.errors import DomainError
 from core.http import is_api_request, json_error
-from core.i18n import LOCALES, current_locale_code, html_lang, select_locale
+from core.i18n import LOCALES, current_locale_code, html_lang, selected_locale
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent
@@ -97,7 +97,7 @@ def _init_extensions(app: Flask) -> None:
     forbid_writes_in_safe_requests(db.session)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+    babel.init_app(app, locale_selector=selected_locale, default_translation_directories=str(ROOT / "translations"))
     limiter.init_app(app)
 
     from accounts.auth import init_login
@@ -108,6 +108,10 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from accounts.api import blp as accounts_api
     from accounts.views import bp as accounts_bp
+    from calendars import bp as calendars_bp
+    from calendars import subscribe_views as _calendar_subscribing  # noqa: F401  (routes join the blueprint)
+    from calendars import views as _calendar_views  # noqa: F401
+    from calendars.api import blp as calendars_api
     from checkin import attendance_views, offline_views, scanner_views, views  # noqa: F401  (routes join the blueprint)
     from checkin import bp as checkin_bp
     from checkin.api import blp as checkin_api
@@ -124,10 +128,11 @@ def _register_blueprints(app: Flask) -> None:
     from volunteers.signups import connect_receivers
     from volunteers.views import bp as volunteers_bp
 
-    for blueprint in (accounts_bp, volunteers_bp, events_bp, kits_bp, checkin_bp):
+    for blueprint in (accounts_bp, volunteers_bp, events_bp, kits_bp, checkin_bp, calendars_bp):
         app.register_blueprint(blueprint)
     api_plumbing.init_api(
-        app, [accounts_api, schools_blp, visits_blp, kits_api, volunteers_api, signups_api, checkin_api]
+        app,
+        [accounts_api, schools_blp, visits_blp, kits_api, volunteers_api, signups_api, checkin_api, calendars_api],
     )
     # Visit changes reach signups through events' signals; connected here, not as a side effect of an import.
     connect_receivers()

@@ -67,6 +67,8 @@ class User(UserMixin, db.Model):
     session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
+    #: any change to the row (calendar feeds show names and phones, and revalidate on it)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now, onupdate=timeutil.now)
 
     company: Mapped[Company | None] = relationship(back_populates="members")
     role_rows: Mapped[list[UserRole]] = relationship(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, func, insert, literal, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
@@ -424,13 +425,21 @@ def issue_api_token(session: Session, user: User, now: datetime) -> str:
     return raw
 
 
-def user_for_api_token(session: Session, raw: str) -> User | None:
-    token = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None))
+@cache
+def _token_user_query():
+    """The active account of a live token (`token_hash`), with its roles: built once (every API call asks,
+    and a statement kept skips its building and cache key), on first use (the mappers are configured then)."""
+    return (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active.is_(True))
+        .options(joinedload(User.role_rows))
     )
-    if token is None or not token.user.active:
-        return None
-    return token.user
+
+
+def user_for_api_token(session: Session, raw: str) -> User | None:
+    """The active account a live token belongs to, with its roles, in one query (every API call asks)."""
+    return session.scalars(_token_user_query(), {"token_hash": hash_token(raw)}).unique().one_or_none()
 
 
 def revoke_api_token(session: Session, raw: str, now: datetime) -> bool:

@@ -8,6 +8,9 @@ database decides, not a read before the write. A scan carries the scanning phone
 
 At most four statements per scan: the earlier answer to this scan id, the ticket with its signup,
 visit and whether the scanner hosts the school (one SELECT), the check-in write, the scan's row.
+A scan is the hottest write there is (a gate of volunteers, phones queueing), so these four are Core
+statements built once at import, reading only the columns the rules and the answer use: no ORM
+objects made, no statement built or its cache key computed per scan.
 """
 
 from __future__ import annotations
@@ -16,17 +19,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select, update
-from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 
-from accounts.models import User
+from accounts.models import Company, User
 from checkin.access import scanner_hosts_visit
 from checkin.models import Attendance, Direction, Scan, Ticket
 from checkin.tickets import TICKETED, hash_code, hash_secret, normalise_code, secret_from
 from core.db import insert_or_ignore
 from core.errors import DomainError
-from events.models import School, Visit, VisitStatus
-from volunteers.models import Signup
+from events.models import RoleSlot, SlotRole, Visit, VisitStatus
+from volunteers.models import Signup, SignupStatus
 
 #: how long before a visit's start a check-in counts
 EARLY = timedelta(hours=2)
@@ -55,11 +58,47 @@ REASONS = {
 
 
 @dataclass(frozen=True)
+class ScannedVisit:
+    id: int
+    status: VisitStatus
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class ScannedCompany:
+    name: str
+
+
+@dataclass(frozen=True)
+class ScannedUser:
+    name: str
+    company: ScannedCompany | None
+
+
+@dataclass(frozen=True)
+class ScannedSlot:
+    role: SlotRole
+
+
+@dataclass(frozen=True)
+class ScannedSignup:
+    """A signup as a scan reads it: the attributes of `Signup` that the rules (`attend`) and the answer
+    (whose ticket it is) use, by the same names, so a `Signup` serves wherever this does."""
+
+    id: int
+    status: SignupStatus
+    visit: ScannedVisit
+    user: ScannedUser
+    slot: ScannedSlot
+
+
+@dataclass(frozen=True)
 class ScanAnswer:
     reason: str
     direction: Direction
     scanned_at: datetime
-    signup: Signup | None = None
+    signup: Signup | ScannedSignup | None = None
     #: this scan id was answered before: this is that answer again, and nothing changed now
     repeated: bool = False
 
@@ -108,19 +147,15 @@ def scan(
         refused = typed_for is not None and not _may_scan(session, scanner, typed_for)
         answer = ScanAnswer("not_allowed" if refused else "unknown_ticket", direction, scanned_at)
     else:
-        found_ticket, hosts = found
         answer = ScanAnswer(
-            _reason(session, found_ticket, hosts, scanner, direction, scanned_at, visit_id),
-            direction,
-            scanned_at,
-            found_ticket.signup,
+            _reason(session, found, scanner, direction, scanned_at, visit_id), direction, scanned_at, found.signup
         )
     return keep(
         session,
         answer,
         scan_id=scan_id,
-        visit_id=found[0].visit_id if found else visit_id,
-        ticket_id=found[0].id if found else None,
+        visit_id=found.visit_id if found else visit_id,
+        ticket_id=found.id if found else None,
         scanner=scanner,
         now=now,
     )
@@ -128,7 +163,7 @@ def scan(
 
 def earlier_answer(session: Session, scan_id: str) -> ScanAnswer | None:
     """The answer this scan id had the first time it came, if it came before."""
-    earlier = session.scalar(select(Scan).where(Scan.scan_id == scan_id))
+    earlier = _run(session, _EARLIER, {"scan_id": scan_id}).first()
     return None if earlier is None else _answer_of(session, earlier)
 
 
@@ -161,53 +196,117 @@ def keep(
         conflict_on=["scan_id"],
     )
     if not stored:  # the same scan id, sent twice at the same moment: the first one's answer
-        return _answer_of(session, session.scalar(select(Scan).where(Scan.scan_id == scan_id)))
+        return _answer_of(session, _run(session, _EARLIER, {"scan_id": scan_id}).one())
     return answer
 
 
-def _find(session: Session, scanner: User, text: str, visit_id: int | None) -> tuple[Ticket, bool] | None:
+@dataclass(frozen=True)
+class _Found:
+    """A scanned ticket: what the rules read of it, its signup, and whether the scanner hosts its visit."""
+
+    id: int
+    visit_id: int
+    revoked_at: datetime | None
+    hosts: bool
+    signup: ScannedSignup
+
+
+_tickets, _signups, _visits, _slots = Ticket.__table__, Signup.__table__, Visit.__table__, RoleSlot.__table__
+_users, _companies, _scans, _attendance = User.__table__, Company.__table__, Scan.__table__, Attendance.__table__
+
+#: a scan id's stored answer
+_EARLIER = select(_scans.c.reason, _scans.c.direction, _scans.c.scanned_at, _scans.c.signup_id).where(
+    _scans.c.scan_id == bindparam("scan_id")
+)
+
+#: a ticket with what the rules and the answer need of its signup, visit, person and role, and whether the
+#: scanner (`scanner_id`) hosts the visit's school: by its secret's hash, or by its visit and short code's hash
+_TICKET = select(
+    _tickets.c.id,
+    _tickets.c.visit_id,
+    _tickets.c.revoked_at,
+    scanner_hosts_visit(bindparam("scanner_id")).label("hosts"),
+    _signups.c.id.label("signup_id"),
+    _signups.c.status,
+    _visits.c.status.label("visit_status"),
+    _visits.c.starts_at,
+    _visits.c.ends_at,
+    _users.c.name,
+    _companies.c.name.label("company"),
+    _slots.c.role,
+).select_from(
+    _tickets.join(_signups, _signups.c.id == _tickets.c.signup_id)
+    .join(_visits, _visits.c.id == _tickets.c.visit_id)
+    .join(_slots, _slots.c.id == _signups.c.slot_id)
+    .join(_users, _users.c.id == _signups.c.user_id)
+    .outerjoin(_companies, _companies.c.id == _users.c.company_id)
+)
+_TICKET_BY_SECRET = _TICKET.where(_tickets.c.secret_hash == bindparam("secret_hash"))
+_TICKET_BY_CODE = _TICKET.where(
+    _tickets.c.visit_id == bindparam("visit_id"), _tickets.c.code_hash == bindparam("code_hash")
+)
+
+#: whether the scanner (`scanner_id`) hosts the visit `visit_id`
+_HOSTS_VISIT = select(scanner_hosts_visit(bindparam("scanner_id"))).where(_visits.c.id == bindparam("visit_id"))
+
+#: a check-out: counts only for an open check-in made before it
+_CHECK_OUT = (
+    update(_attendance)
+    .where(
+        _attendance.c.signup_id == bindparam("checked_out_signup_id"),
+        _attendance.c.checked_out_at.is_(None),
+        _attendance.c.checked_in_at <= bindparam("scanned_at"),
+    )
+    .values(checked_out_at=bindparam("scanned_at"))
+)
+#: whether the signup's check-in, if any, was checked out
+_CHECKED_OUT = select(_attendance.c.checked_out_at.is_not(None)).where(
+    _attendance.c.signup_id == bindparam("signup_id")
+)
+
+
+def _run(session: Session, statement, params: dict):
+    """Execute a Core statement of this module; pending ORM changes are flushed first, as for an ORM one."""
+    if session.autoflush:
+        session.flush()  # nothing to do, and cheap, when nothing is pending
+    return session.execute(statement, params)
+
+
+def _find(session: Session, scanner: User, text: str, visit_id: int | None) -> _Found | None:
     """The ticket, with its signup and visit, and whether the scanner hosts the visit's school."""
     secret = secret_from(text)
     if secret is not None:
-        condition = Ticket.secret_hash == hash_secret(secret)
+        statement, params = _TICKET_BY_SECRET, {"secret_hash": hash_secret(secret)}
     else:
         code = normalise_code(text)
         if code is None or visit_id is None:
             return None
-        condition = and_(Ticket.visit_id == visit_id, Ticket.code_hash == hash_code(visit_id, code))
-    row = session.execute(
-        select(Ticket, scanner_hosts_visit(scanner).label("hosts"))
-        .join(Ticket.signup)
-        .join(Visit, Visit.id == Ticket.visit_id)
-        .options(
-            # what the answer shows (name, role, visit times), and not the people's roles or the school's hosts
-            contains_eager(Ticket.signup)
-            .joinedload(Signup.user)
-            .options(lazyload(User.role_rows), joinedload(User.company)),
-            contains_eager(Ticket.signup).joinedload(Signup.visit).joinedload(Visit.school).lazyload(School.hosts),
-        )
-        .where(condition)
-    ).first()
-    return None if row is None else (row[0], bool(row[1]))
+        statement, params = _TICKET_BY_CODE, {"visit_id": visit_id, "code_hash": hash_code(visit_id, code)}
+    row = _run(session, statement, {"scanner_id": scanner.id, **params}).first()
+    if row is None:
+        return None
+    visit = ScannedVisit(row.visit_id, row.visit_status, row.starts_at, row.ends_at)
+    user = ScannedUser(row.name, ScannedCompany(row.company) if row.company is not None else None)
+    signup = ScannedSignup(row.signup_id, row.status, visit, user, ScannedSlot(row.role))
+    return _Found(row.id, row.visit_id, row.revoked_at, bool(row.hosts), signup)
 
 
 def _may_scan(session: Session, scanner: User, visit_id: int) -> bool:
     """checkin.access.can_scan for a visit known only by its id (a typed code that matched nothing)."""
     if scanner.is_admin:
         return True
-    return bool(session.scalar(select(scanner_hosts_visit(scanner)).select_from(Visit).where(Visit.id == visit_id)))
+    return bool(_run(session, _HOSTS_VISIT, {"scanner_id": scanner.id, "visit_id": visit_id}).scalar())
 
 
 def _reason(
     session: Session,
-    ticket: Ticket,
-    hosts: bool,
+    ticket: _Found,
     scanner: User,
     direction: Direction,
     scanned_at: datetime,
     visit_id: int | None,
 ) -> str:
-    if not (scanner.is_admin or hosts):  # checkin.access.can_scan, its SQL half read with the ticket
+    if not (scanner.is_admin or ticket.hosts):  # checkin.access.can_scan, its SQL half read with the ticket
         return "not_allowed"
     if visit_id is not None and visit_id != ticket.visit_id:
         return "wrong_visit"
@@ -216,7 +315,7 @@ def _reason(
     return attend(session, ticket.signup, direction, scanned_at)
 
 
-def attend(session: Session, signup: Signup, direction: Direction, scanned_at: datetime) -> str:
+def attend(session: Session, signup: Signup | ScannedSignup, direction: Direction, scanned_at: datetime) -> str:
     """The rules of coming and going, however the attempt arrives (a host's scan, the visit's poster):
     a place that still holds, a visit not cancelled, inside its time window. Records the check-in or
     check-out when it counts; answers `ok` or the reason it does not."""
@@ -239,22 +338,14 @@ def attend(session: Session, signup: Signup, direction: Direction, scanned_at: d
         return "ok" if came else "already_checked_in"
     if scanned_at > visit.ends_at + LATE_CHECKOUT:
         return "too_late"
-    left = session.execute(
-        update(Attendance)
-        .where(
-            Attendance.signup_id == signup.id,
-            Attendance.checked_out_at.is_(None),
-            Attendance.checked_in_at <= scanned_at,
-        )
-        .values(checked_out_at=scanned_at)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    left = _run(session, _CHECK_OUT, {"checked_out_signup_id": signup.id, "scanned_at": scanned_at}).rowcount
     if left:
         return "ok"
-    state = session.scalar(select(Attendance.checked_out_at.is_not(None)).where(Attendance.signup_id == signup.id))
+    state = _run(session, _CHECKED_OUT, {"signup_id": signup.id}).scalar()
     return "already_checked_out" if state else "not_checked_in"
 
 
-def _answer_of(session: Session, stored: Scan) -> ScanAnswer:
+def _answer_of(session: Session, stored) -> ScanAnswer:
+    """The answer of a stored scan (a row of `_EARLIER`), naming its signup as an ORM `Signup`."""
     signup = session.get(Signup, stored.signup_id) if stored.signup_id else None
     return ScanAnswer(stored.reason, stored.direction, stored.scanned_at, signup, repeated=True)

@@ -8,20 +8,18 @@ Only the nonce and SHA-256 hashes are stored: a leaked database gives no usable 
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from checkin.models import Ticket
 from core.errors import DomainError
+from core.security import derived_mac, derived_secret
 from volunteers.models import Signup, SignupStatus
 from volunteers.signals import place_confirmed
 
@@ -31,7 +29,6 @@ TICKETED = (SignupStatus.CONFIRMED, SignupStatus.ATTENDED)
 #: the short code's alphabet: no 0/O, 1/I/L, nor U/V to mix up
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 CODE_LENGTH = 8
-SECRET_BYTES = 16  # 128 bits
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
 
@@ -49,19 +46,17 @@ class IssuedTicket:
         return f"{self.code[:4]}-{self.code[4:]}"
 
 
-def _mac(purpose: str, nonce: str) -> bytes:
-    key = current_app.config["SECRET_KEY"]
-    key = key.encode("utf-8") if isinstance(key, str) else key
-    return hmac.new(key, f"scivisit-ticket-{purpose}:{nonce}".encode(), hashlib.sha256).digest()
+def _label(purpose: str, nonce: str) -> str:
+    return f"scivisit-ticket-{purpose}:{nonce}"
 
 
 def secret_of(nonce: str, purpose: str = "secret") -> str:
     """The 128-bit URL-safe secret derived from `nonce` (`purpose` keeps a poster's apart from a ticket's)."""
-    return base64.urlsafe_b64encode(_mac(purpose, nonce)[:SECRET_BYTES]).decode("ascii").rstrip("=")
+    return derived_secret(_label(purpose, nonce))
 
 
 def code_of(nonce: str) -> str:
-    number = int.from_bytes(_mac("code", nonce), "big")
+    number = int.from_bytes(derived_mac(_label("code", nonce)), "big")
     chars = []
     for _ in range(CODE_LENGTH):
         number, index = divmod(number, len(CODE_ALPHABET))

@@ -22,7 +22,6 @@ from accounts.access import SIGNED_IN, requires, viewer
 from checkin import bp, posters
 from checkin.access import can_scan
 from checkin.models import Attendance, Direction
-from checkin.qr import qr_png, qr_svg, qr_svg_inline
 from checkin.scans import REASONS, scan
 from checkin.tickets import (
     TICKETED,
@@ -39,6 +38,7 @@ from checkin.tickets import (
 from core.db import begin_write
 from core.errors import DomainError
 from core.i18n import html_lang
+from core.qr import qr_png, qr_svg, qr_svg_inline
 from core.urls import external_url
 from core.web import act
 from events.access import can_see_visit

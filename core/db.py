@@ -117,19 +117,42 @@ def str_enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=30)
 
 
+#: (dialect, model, conflict_on, value keys) -> its INSERT .. ON CONFLICT DO NOTHING, built once
+_INSERTS_OR_IGNORE: dict[tuple, object] = {}
+
+
 def insert_or_ignore(session: Session, model, values: dict, *, conflict_on: list[str]) -> bool:
     """INSERT a row unless one with the same `conflict_on` key exists: True when it was inserted.
 
     `ON CONFLICT DO NOTHING` on SQLite and PostgreSQL alike, so a race for one key is decided by the
     database (one insert wins, the others insert nothing) without an error that aborts the transaction.
+
+    A Core INSERT on the model's table with `values` as its parameters, built once per call site and
+    kept, so a hot path (a check-in scan) neither rebuilds it nor computes its cache key again; the
+    column defaults apply as for the ORM, and pending changes are flushed first as autoflush would.
     """
     if isinstance(session, scoped_session):
         session = session()
     dialect = session.get_bind().dialect.name
+    key = (dialect, model, tuple(conflict_on), tuple(values))
+    statement = _INSERTS_OR_IGNORE.get(key)
+    if statement is None:
+        statement = _insert_or_ignore_statement(dialect, model.__table__, key[2], key[3])
+        _INSERTS_OR_IGNORE[key] = statement
+    if session.autoflush:
+        session.flush()  # nothing to do, and cheap, when nothing is pending
+    return session.execute(statement, values).rowcount > 0
+
+
+def _insert_or_ignore_statement(dialect: str, table, conflict_on: tuple[str, ...], names: tuple[str, ...]):
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_on)
+    unknown = [name for name in names if name not in table.c]
+    if unknown:  # Core would ignore a parameter that is not a column: say so rather than lose the value
+        raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
     # SQLAlchemy 2.1 reports an INSERT's rowcount only when asked to keep it (-1 otherwise, on psycopg)
-    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount > 0
+    return (
+        insert(table).on_conflict_do_nothing(index_elements=list(conflict_on)).execution_options(preserve_rowcount=True)
+    )

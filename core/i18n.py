@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
+from babel import Locale
 from flask import has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -37,6 +39,17 @@ def select_locale() -> str:
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
         return current_user.locale
     return browser_locale()
+
+
+@cache
+def parsed_locale(code: str) -> Locale:
+    """Babel's Locale for one of LOCALES' codes, parsed once per process (parsing lists Babel's data each time)."""
+    return Locale.parse(code)
+
+
+def selected_locale() -> Locale:
+    """The page language as Babel's Locale: Flask-Babel's locale selector."""
+    return parsed_locale(select_locale())
 
 
 def browser_locale() -> str:
@@ -75,8 +88,7 @@ def html_lang(locale: str) -> str:
 
 def current_locale_code() -> str:
     """The page language as one of LOCALES' keys (Babel spells zh_CN as zh_Hans_CN)."""
-    from babel import Locale
     from flask_babel import get_locale
 
     current = get_locale()
-    return next((code for code in LOCALES if Locale.parse(code) == current), DEFAULT_LOCALE)
+    return next((code for code in LOCALES if parsed_locale(code) == current), DEFAULT_LOCALE)

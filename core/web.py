@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request
 
 from core.errors import DomainError
 from core.forms import show_domain_error
+from core.http import safe_next
 from extensions import db
 
 T = TypeVar("T")
@@ -86,3 +88,10 @@ def paginate(query):
 def page_args() -> dict:
     """The request's filters without the page number, for the pager's links."""
     return {k: v for k, v in request.args.items() if k != "page" and v}
+
+
+def way_back(default: str) -> str:
+    """Where "keep it" leads, and the done deed: the page the person came from (`next`), if it is on this site."""
+    back = safe_next(request.args.get("next"), default)
+    # Never back to the page that asks: it may send the person back (a signup no longer active).
+    return default if urlsplit(back).path == request.path else back

@@ -39,6 +39,8 @@ class School(db.Model):
     #: mobile signal and Wi-Fi at the school, so volunteers know what will work offline
     connectivity_notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
+    #: any change to the row (calendar feeds show the name and address, and revalidate on it)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now, onupdate=timeutil.now)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     hosts = relationship("User", secondary=school_host, lazy="selectin", order_by="User.name")

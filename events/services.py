@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-from sqlalchemy import Select, case, func, null, select
+from sqlalchemy import Select, case, func, null, select, update
 from sqlalchemy.orm import Session, defaultload, selectinload
 
 from accounts.models import Role, User, UserRole
@@ -32,6 +32,9 @@ SCHOOL_FIELDS = (
     "connectivity_notes",
 )
 
+#: what says where a school's visits take place (and in which time zone)
+PLACE_FIELDS = ("name", "province", "prefecture", "county", "township", "address", "timezone")
+
 
 def _check_school(values: dict) -> None:
     if "timezone" in values and not is_valid_timezone(values["timezone"]):
@@ -57,9 +60,17 @@ def update_school(session: Session, school: School, values: dict, *, hosts: list
     Raises: invalid_timezone.
     """
     _check_school(values)
+    before = {name: getattr(school, name) for name in PLACE_FIELDS}
     for key, value in values.items():
         if key in SCHOOL_FIELDS:
             setattr(school, key, value)
+    if any(getattr(school, name) != old for name, old in before.items()):
+        # The place of the school's coming visits changed: their calendar SEQUENCE rises with it.
+        session.execute(
+            update(Visit)
+            .where(Visit.school_id == school.id, Visit.status.in_((VisitStatus.DRAFT, VisitStatus.PUBLISHED)))
+            .values(revision=Visit.revision + 1)
+        )
     if hosts is not None:
         school.hosts = [_as_host(h) for h in hosts]
     session.flush()

@@ -180,7 +180,21 @@ TABLE = [
     row("POST", "/visits/{published_a}/attendance", 302, 403, 403, 422, 422, body={}),
     row("GET", "/visits/{published_a}/attendance/{signup}", 302, 403, 403, 403, 200, endpoint="checkin.correct"),
     row("POST", "/visits/{published_a}/attendance/{signup}", 302, 403, 403, 403, 422, body={}),
+    # calendars: feeds are found by their secret address alone (who is logged in does not matter); a visit's
+    # download by whoever may see the visit; a feed's new address by its owner
+    row("GET", "/cal/programme.ics", 200, 200, 200, 200, 200, endpoint="calendars.programme"),
+    row("GET", "/cal/not-a-token.ics", 404, 404, 404, 404, 404, endpoint="calendars.feed"),
+    row("GET", "/visits/{published_a}/calendar.ics", 200, 200, 200, 200, 200, endpoint="calendars.visit_calendar"),
+    row("GET", "/visits/{draft_a}/calendar.ics", 404, 404, 404, 200, 200),
+    row("GET", "/visits/{draft_b}/calendar.ics", 404, 404, 404, 404, 200),
+    row("POST", "/cal/feeds/personal/0/rotate", 302, 302, 404, 404, 404, body={}, endpoint="calendars.rotate_feed"),
+    row("POST", "/cal/feeds/school/{school_a}/rotate", 302, 404, 404, 302, 404, body={}),
+    # the page offering every feed one may have (the public one to anyone), and the question before a new address
+    row("GET", "/calendars", 200, 200, 200, 200, 200, endpoint="calendars.subscriptions"),
+    row("GET", "/calendars/personal/0/new-address", 302, 200, 404, 404, 404, endpoint="calendars.confirm_rotate"),
+    row("GET", "/calendars/school/{school_a}/new-address", 302, 404, 404, 200, 404),
     # API
+    row("GET", "/api/v1/calendars", 200, 200, 200, 200, 200, endpoint="calendars_api.list_calendars"),
     row("POST", "/api/v1/tokens", 422, 422, 422, 422, 422, body={}, endpoint="accounts_api.create_token"),
     row("DELETE", "/api/v1/tokens/current", 401, 401, 401, 401, 401, endpoint="accounts_api.revoke_token"),
     row("GET", "/api/v1/me", 401, 200, 200, 200, 200, endpoint="accounts_api.me"),

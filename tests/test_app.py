@@ -48,6 +48,7 @@ def test_development_secret_key_is_random_and_kept(monkeypatch, tmp_path):
     assert len(first) >= 40
 
 
+@pytest.mark.own_app  # it adds a route
 def test_an_unexpected_error_shows_a_translated_page_without_a_traceback(app, client):
     @app.get("/boom")
     def boom():

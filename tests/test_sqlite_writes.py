@@ -13,6 +13,9 @@ from accounts.models import Company
 from core.db import begin_write
 from extensions import db
 
+#: the tests add routes of their own
+pytestmark = pytest.mark.own_app
+
 
 def _others_can_write(app) -> bool:
     """Whether another connection could take the write lock right now."""

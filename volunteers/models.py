@@ -65,6 +65,9 @@ class Signup(db.Model):
     #: minutes at the visit from check-in to check-out, set by checkin when the visit is completed (or a
     #: coordinator corrects the times); None for a visit held before check-in, which counts in full
     attended_minutes: Mapped[int | None]
+    #: bumped on every change of status, and above the person's earlier signups for the visit when made: with
+    #: the visit's revision, the iCalendar SEQUENCE of the visit in the person's calendar (mail and feed)
+    revision: Mapped[int] = mapped_column(default=0)
 
     slot = relationship("RoleSlot", lazy="joined")
     visit = relationship("Visit", lazy="joined")

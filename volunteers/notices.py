@@ -13,24 +13,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.urls import external_url
-from events.ical import calendar
 from events.models import Visit, VisitStatus
 from mail.services import queue_message
+from volunteers.calendar_events import reader_locale, signup_calendar
 from volunteers.models import ReminderSent, Signup, SignupStatus
 from volunteers.waitlist import waitlist_position
 
 #: messages that carry the visit as a calendar file, so calendars add, move or remove it
-_WITH_CALENDAR = {"signup_confirmed", "signup_promoted", "visit_changed", "visit_cancelled"}
+_WITH_CALENDAR = {"signup_confirmed", "signup_promoted", "signup_cancelled", "visit_changed", "visit_cancelled"}
 
 
 def notify_signup(session: Session, signup: Signup, template: str, now: datetime, **context) -> None:
-    """Mail the volunteer about their signup, in their language, with the visit as .ics where useful."""
+    """Mail the volunteer about their signup, in their language, with the visit as .ics where useful (the same
+    UID, STATUS and SEQUENCE as in their personal calendar feed: volunteers.calendar_events)."""
     visit = signup.visit
     attachments = []
     if template in _WITH_CALENDAR:
-        attachments.append(
-            {"filename": "visit.ics", "content_type": "text/calendar", "content": calendar([visit], now).decode()}
-        )
+        content = signup_calendar(session, signup, reader_locale(signup.user)).decode()
+        attachments.append({"filename": "visit.ics", "content_type": "text/calendar", "content": content})
     queue_message(
         session,
         recipient=signup.user.email,

@@ -1,13 +1,9 @@
-"""What the volunteers pages share: the message after a signup, and the way back after a confirmation."""
+"""What the volunteers pages share: the message after a signup."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import request
 from flask_babel import gettext as _
 
-from core.http import safe_next
 from extensions import db
 from volunteers.models import Signup
 from volunteers.waitlist import waitlist_position
@@ -29,10 +25,3 @@ def signed_up_message(result: tuple[Signup, bool], name: str | None = None) -> s
     if name:
         return _("%(name)s is signed up as %(role)s.", name=name, role=role)
     return _("You are signed up as %(role)s. A confirmation is on its way by email.", role=role)
-
-
-def way_back(default: str) -> str:
-    """Where "keep it" leads, and the done deed: the page the person came from (`next`), if it is on this site."""
-    back = safe_next(request.args.get("next"), default)
-    # Never back to the page that asks: it may send the person back (a signup no longer active).
-    return default if urlsplit(back).path == request.path else back

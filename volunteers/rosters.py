@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 from accounts.models import Company, Role, User
 from events.models import RoleSlot, SlotRole, Visit, VisitStatus
 from events.services import CARD
+from volunteers.calendar_events import lead_instructors
 from volunteers.models import ACTIVE_STATUSES, Signup, SignupStatus
 from volunteers.registration import people_query
 from volunteers.signups import overlapping_signups, requirements_met, signup_window_open_sql
@@ -221,18 +222,7 @@ def own_place(session: Session, user: User, visit: Visit) -> Signup | None:
 
 def lead_instructor(session: Session, visit: Visit) -> User | None:
     """The visit's lead instructor with a place (the first confirmed, if several): the team's contact on the day."""
-    return session.scalars(
-        select(User)
-        .join(Signup, Signup.user_id == User.id)
-        .join(RoleSlot, Signup.slot_id == RoleSlot.id)
-        .where(
-            Signup.visit_id == visit.id,
-            RoleSlot.role == SlotRole.LEAD_INSTRUCTOR,
-            Signup.status.in_(_PLACE_STATUSES),
-        )
-        .order_by(Signup.confirmed_at, Signup.id)
-        .limit(1)
-    ).first()
+    return lead_instructors(session, [visit.id]).get(visit.id)
 
 
 def upcoming_visits(session: Session, now: datetime, *, limit: int = 200) -> list[Visit]:

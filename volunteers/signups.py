@@ -194,6 +194,11 @@ def _take_place_or_queue(
     session: Session, slot: RoleSlot, volunteer: User, by: User, override_reason: str, now: datetime
 ) -> Signup:
     """Under the slot's lock: a confirmed place if one is left, else the next number in the queue."""
+    # A new signup's calendar SEQUENCE starts above the person's earlier signups for the visit (cancelled, or
+    # moved from another role), so a calendar that showed one of those takes the new one as newer.
+    earlier = session.scalar(
+        select(func.max(Signup.revision)).where(Signup.user_id == volunteer.id, Signup.visit_id == slot.visit_id)
+    )
     with session.begin_nested():
         lock_slot(session, slot.id)
         if take_place(session, slot.id):
@@ -211,6 +216,7 @@ def _take_place_or_queue(
             confirmed_at=now if status == SignupStatus.CONFIRMED else None,
             assigned_by_id=by.id if by.id != volunteer.id else None,
             override_reason=override_reason,
+            revision=0 if earlier is None else earlier + 1,
         )
         session.add(signup)
         session.flush()
@@ -319,6 +325,7 @@ def _end(session: Session, signup: Signup, status: SignupStatus, now: datetime) 
     signup.status = status
     signup.cancelled_at = now if status == SignupStatus.CANCELLED else signup.cancelled_at
     signup.updated_at = now
+    signup.revision += 1
     session.flush()
     session.refresh(signup.slot)
     return True
@@ -338,6 +345,7 @@ def promote_waiting(session: Session, slot: RoleSlot, now: datetime) -> list[Sig
         signup.status = SignupStatus.CONFIRMED
         signup.confirmed_at = now
         signup.updated_at = now
+        signup.revision += 1
         session.flush()
         notify_signup(session, signup, "signup_promoted", now)
         place_confirmed.send(signup, session=session, now=now)
@@ -397,6 +405,7 @@ def mark_no_show(session: Session, signup: Signup, *, by: User, now: datetime) -
         raise DomainError("visit_not_started")
     signup.status = SignupStatus.NO_SHOW
     signup.updated_at = now
+    signup.revision += 1
     session.flush()
     return signup
 

@@ -15,7 +15,7 @@ from accounts.models import Company, Role, User
 from core.downloads import csv_response
 from core.timeutil import in_zone
 from core.urls import external_url
-from core.web import act, form_status, submit
+from core.web import act, form_status, submit, way_back
 from events.models import RoleSlot, Visit
 from extensions import db
 from volunteers import bp, rosters, signups
@@ -30,7 +30,7 @@ from volunteers.forms import (
     MoveForm,
 )
 from volunteers.models import Signup
-from volunteers.pages import signed_up_message, way_back
+from volunteers.pages import signed_up_message
 
 # ---------------------------------------------------------------- rosters
 

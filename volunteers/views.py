@@ -19,7 +19,7 @@ from core.downloads import json_response
 from core.errors import DomainError
 from core.http import safe_next
 from core.i18n import SPOKEN_LANGUAGES, browser_locale, current_locale_code
-from core.web import act, form_status, page_args, paginate, submit
+from core.web import act, form_status, page_args, paginate, submit, way_back
 from events.access import can_see_visit
 from events.models import RoleSlot, School, Visit, VisitStatus
 from events.services import schools_for_choice
@@ -41,7 +41,7 @@ from volunteers.forms import (
     RegistrationForm,
 )
 from volunteers.models import Signup
-from volunteers.pages import signed_up_message, way_back
+from volunteers.pages import signed_up_message
 from volunteers.waitlist import waitlist_position
 
 

@@ -1,6 +1,6 @@
 """Browser tests: the real app on a real server, driven by a real Chromium at phone size.
 
-Each test gets its own app and SQLite database (creating one takes about 0.1 s), served on a
+Each test gets its own app and SQLite database (a copy of an empty one with the schema), served on a
 loopback port, so no test can see another's data and the factories of tests/conftest.py work
 unchanged. (A module whose tests only read may share one app and server: `browser_config` and
 `serving`, as test_phone_layout.py does.) CSRF stays on: the forms post the tokens the pages gave
@@ -11,6 +11,7 @@ catalogues say now.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import threading
@@ -28,7 +29,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from extensions import db
-from tests.conftest import PASSWORD, test_config
+from tests.conftest import PASSWORD, empty_sqlite_database, test_config
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -94,7 +95,7 @@ def catalogues(tmp_path_factory) -> Path:
 @pytest.fixture
 def database_url(tmp_path):
     """SQLite only: what a browser sees does not depend on the database, and it keeps the run short."""
-    return f"sqlite:///{tmp_path / 'browser.sqlite3'}"
+    return empty_sqlite_database(tmp_path / "browser.sqlite3")
 
 
 def browser_config(database_url: str, tmp_path: Path, clock, catalogues: Path, **overrides) -> dict:
@@ -117,7 +118,6 @@ def app(request, database_url, tmp_path, monkeypatch, catalogues, clock):
         overrides = {**marker.kwargs, **overrides}
     application = create_app(browser_config(database_url, tmp_path, clock, catalogues, **overrides))
     with application.app_context():
-        db.create_all()
         yield application
         db.session.remove()
         db.engine.dispose()
@@ -326,6 +326,34 @@ def accessibility_problems(page) -> list[str]:
     """
     shown = page
     page = _checkable(shown)
+    watch = _WATCHES.get(shown)
+    if watch is not None:
+        watch.pending = None
+    # The same document at the same size was judged before in this run (the login page of every test
+    # that logs in, say): the checks would find the same, so they are not run again.
+    key = hashlib.sha256(page.evaluate(_SHOWN_JS).encode("utf-8")).hexdigest()
+    if key not in _JUDGED:
+        _JUDGED[key] = _judge(page)
+    problems = list(_JUDGED[key])
+    if problems:
+        problems.insert(0, f"{len(problems)} accessibility problem(s) on {shown.url}:")
+    return problems
+
+
+#: what the checks see of a page: its size, #target and focus, and its document without what changes on every
+#: load (the CSRF token, script nonces); the same document so shown gives the same results
+_SHOWN_JS = r"""() => {
+  const copy = document.documentElement.cloneNode(true);
+  copy.querySelectorAll('[nonce]').forEach(el => el.removeAttribute('nonce'));
+  copy.querySelectorAll('input[name=csrf_token]').forEach(el => el.removeAttribute('value'));
+  const focused = document.activeElement ? document.activeElement.outerHTML : '';
+  return `${innerWidth}x${innerHeight}|${location.hash}|${focused}|${copy.outerHTML}`;
+}"""
+_JUDGED: dict[str, list[str]] = {}
+
+
+def _judge(page) -> list[str]:
+    """axe-core's violations and the reflow check, one line each."""
     # For a page opened without the `phone` fixture. The app's CSP forbids injected script
     # tags; evaluate() runs the source as DevTools does.
     if not page.evaluate("() => typeof window.axe === 'object'"):
@@ -334,9 +362,6 @@ def accessibility_problems(page) -> list[str]:
         "options => axe.run(document, options)",
         {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
     )
-    watch = _WATCHES.get(shown)
-    if watch is not None:
-        watch.pending = None
     problems = []
     for v in results["violations"]:
         targets = ", ".join(" ".join(node["target"]) for node in v["nodes"][:3])
@@ -345,8 +370,6 @@ def accessibility_problems(page) -> list[str]:
     problems += [
         f"- reflow: wider than the screen, the page scrolls sideways: {what}" for what in page.evaluate(_OVERFLOW_JS)
     ]
-    if problems:
-        problems.insert(0, f"{len(problems)} accessibility problem(s) on {shown.url}:")
     return problems
 
 

@@ -82,7 +82,7 @@ def _sign(db_session, slot, user, now) -> Signup:
 # ---------------------------------------------------------------- journey 2
 
 
-@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+@pytest.mark.parametrize("locale", ["en-US"])  # each journey in one language: test_all_pages reads every page in both
 def test_visitor_signs_up_through_registration_and_comes_back_to_the_chosen_role(
     phone, locale, make_company, make_visit
 ):

@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from flask_babel import force_locale
 
 from checkin.offline_views import PLACEHOLDER, checkin_messages
@@ -43,6 +44,7 @@ def test_the_manifest_lists_what_the_scanner_needs_offline_and_never_the_worker(
     assert re.fullmatch(r"[0-9a-f]{16}", manifest["version"])
 
 
+@pytest.mark.own_app  # it points the app at other static files
 def test_the_version_changes_with_a_static_file_and_only_with_its_content(app, client, tmp_path):
     static = tmp_path / "static"
     (static / "js").mkdir(parents=True)

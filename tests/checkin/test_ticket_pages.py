@@ -15,8 +15,8 @@ from sqlalchemy import delete, select
 
 from accounts.models import Role
 from checkin.models import Attendance, Scan, Ticket
-from checkin.qr import make_qr
 from checkin.tickets import find_ticket, is_live, issued, live_ticket
+from core.qr import make_qr
 from tests.checkin.svg_qr import decode_svg
 from tests.conftest import PASSWORD
 from volunteers import signups

@@ -1,4 +1,4 @@
-"""QR codes of ticket and poster URLs, as SVG (one path, sharp at any size) and PNG.
+"""QR codes of URLs (tickets, posters, calendar feeds), as SVG (one path, sharp at any size) and PNG.
 
 Error correction M, the version the library chooses for the data (4 for a 54-character ticket
 URL, which cheap phone cameras read), and the standard quiet zone of four modules.

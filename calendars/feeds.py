@@ -1,0 +1,190 @@
+"""The feeds' bodies, and a visit's single download. Each is built in its reader's language and depends on
+nothing but the data its change stamp counts (calendars.stamps), so the same data gives the same bytes.
+
+- personal: the person's visits (their latest signup in each): a place CONFIRMED, waiting TENTATIVE, a cancelled
+  place or visit CANCELLED for 14 days after the cancellation, then gone; with alarms a day and two hours before.
+- school: the school's visits once published, for its hosts, with whom to call on the day.
+- company: the visits the company's people are in, saying who and in which role.
+- public: published visits (and cancelled ones for 14 days), with no personal data and no street address.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import Session, defaultload, joinedload, selectinload
+
+from accounts.models import Company, User
+from calendars.models import FeedKind
+from calendars.services import feed_title
+from calendars.stamps import was_public
+from core.i18n import DEFAULT_LOCALE
+from events.ical import CANCELLED, calendar, labelled, visit_details, visit_event, visit_status
+from events.models import School, Visit, VisitStatus
+from volunteers.access import sees_day_of
+from volunteers.calendar_events import (
+    CANCELLED_SHOWN,
+    PLACE_STATUSES,
+    cancelled_since,
+    day_of_contact,
+    lead_instructors,
+    signup_calendar,
+    signup_event,
+)
+from volunteers.models import Signup, SignupStatus
+
+
+def _named(title: str) -> str:
+    return _("SciVisit: %(title)s", title=title)
+
+
+def _zones(visits: list[Visit]) -> list[str]:
+    return sorted({visit.school.timezone for visit in visits})
+
+
+def _still_shown(since: datetime | None, now: datetime) -> bool:
+    """Not cancelled, or cancelled less than 14 days ago."""
+    return since is None or now < since + CANCELLED_SHOWN
+
+
+def personal_feed(session: Session, owner: User, locale: str, now: datetime) -> bytes:
+    """The owner's own visits, as their mail's calendar files show them, with alarms."""
+    signups = session.scalars(
+        select(Signup)
+        .where(Signup.user_id == owner.id)
+        .order_by(Signup.visit_id, Signup.id)
+        .options(joinedload(Signup.visit).selectinload(Visit.lessons))
+    ).all()
+    latest = {signup.visit_id: signup for signup in signups}  # a later signup (moved, signed up again) wins
+    shown = [signup for signup in latest.values() if _still_shown(cancelled_since(signup), now)]
+    shown.sort(key=lambda signup: (signup.visit.starts_at, signup.visit_id))
+    leads = lead_instructors(session, [s.visit_id for s in shown if s.status in PLACE_STATUSES])
+    with force_locale(locale):
+        events = [signup_event(signup, lead=leads.get(signup.visit_id), alarms=True) for signup in shown]
+        name = _named(feed_title(session, FeedKind.PERSONAL, 0))
+    return calendar(events, zones=_zones([s.visit for s in shown]), name=name)
+
+
+def _public_visits(where) -> Select:
+    return select(Visit).where(was_public(), where).order_by(Visit.starts_at, Visit.id)
+
+
+def _not_long_cancelled(now: datetime):
+    return (Visit.status != VisitStatus.CANCELLED) | (Visit.cancelled_at > now - CANCELLED_SHOWN)
+
+
+def _changed_at(visit: Visit) -> datetime:
+    return max(visit.updated_at, visit.school.updated_at)
+
+
+def school_feed(session: Session, owner: User, school_id: int, locale: str, now: datetime) -> bytes:
+    """The school's visits once published, for its host: the street address and whom to call on the day."""
+    school = session.get(School, school_id)
+    visits = session.scalars(
+        _public_visits(and_(Visit.school_id == school_id, _not_long_cancelled(now))).options(
+            selectinload(Visit.lessons)
+        )
+    ).all()
+    leads = lead_instructors(session, [visit.id for visit in visits])
+    with force_locale(locale):
+        events = []
+        for visit in visits:
+            day_of, lead, changed = sees_day_of(owner, visit, None), leads.get(visit.id), _changed_at(visit)
+            lines = visit_details(visit, day_of=day_of)
+            if day_of and visit.status != VisitStatus.CANCELLED:
+                lines += day_of_contact(lead, owner)
+                changed = max(changed, lead.updated_at) if lead is not None else changed
+            events.append(_event(visit, lines, address=day_of, changed_at=changed))
+        name = _named(feed_title(session, FeedKind.SCHOOL, school_id))
+    return calendar(events, zones=_zones(visits), name=name, zone=school.timezone)
+
+
+def company_feed(session: Session, owner: User, company_id: int, locale: str, now: datetime) -> bytes:
+    """The visits the company's people are in, for its coordinator: who goes, in which role."""
+    company = session.get(Company, company_id)
+    signups = session.scalars(
+        select(Signup)
+        .join(User, User.id == Signup.user_id)
+        .where(User.company_id == company_id)
+        .order_by(Signup.visit_id, Signup.id)
+        .options(joinedload(Signup.visit).selectinload(Visit.lessons))
+    ).all()
+    by_visit: dict[int, list[Signup]] = defaultdict(list)
+    for signup in signups:
+        by_visit[signup.visit_id].append(signup)
+    with force_locale(locale):
+        shown = []
+        for group in by_visit.values():
+            visit = group[0].visit
+            going = [s for s in group if s.status != SignupStatus.CANCELLED]
+            cancelled = visit.status == VisitStatus.CANCELLED
+            if not (going or cancelled) or not _still_shown(visit.cancelled_at if cancelled else None, now):
+                continue
+            lines = visit_details(visit, day_of=False)
+            if going and not cancelled:
+                lines.append(_("Going from %(company)s", company=company.name))
+                lines += [f"• {_who(signup)}" for signup in going]
+            changed = max(_changed_at(visit), *(max(s.updated_at, s.user.updated_at) for s in group))
+            shown.append((visit, _event(visit, lines, address=False, changed_at=changed)))
+        name = _named(feed_title(session, FeedKind.COMPANY, company_id))
+    shown.sort(key=lambda pair: (pair[0].starts_at, pair[0].id))
+    return calendar([event for _visit, event in shown], zones=_zones([visit for visit, _event in shown]), name=name)
+
+
+def _who(signup: Signup) -> str:
+    role = signup.slot.role.label
+    if signup.status != SignupStatus.CONFIRMED:
+        role = f"{role} · {signup.status.label}"
+    return labelled(signup.user.name, role)
+
+
+def programme_feed(session: Session, now: datetime) -> bytes:
+    """Published visits, and cancelled ones for 14 days: no personal data, no street address; in Chinese."""
+    visits = session.scalars(
+        _public_visits(_not_long_cancelled(now)).options(
+            selectinload(Visit.lessons), defaultload(Visit.school).lazyload(School.hosts)
+        )
+    ).all()
+    with force_locale(DEFAULT_LOCALE):
+        events = [
+            _event(visit, visit_details(visit, day_of=False), address=False, changed_at=_changed_at(visit))
+            for visit in visits
+        ]
+        name = _named(_("Programme"))
+    return calendar(events, zones=_zones(visits), name=name)
+
+
+def _event(visit: Visit, lines: list[str], *, address: bool, changed_at: datetime):
+    """A visit as itself (not anyone's place in it): the SEQUENCE is the visit's revision."""
+    return visit_event(
+        visit,
+        status=visit_status(visit),
+        sequence=visit.revision,
+        changed_at=changed_at,
+        description=lines,
+        address=address,
+    )
+
+
+def visit_download(session: Session, visit: Visit, viewer: User | None, locale: str) -> bytes:
+    """One visit to import where a phone cannot subscribe: for a volunteer signed up to it, their own event (as
+    in their feed and mail); for anyone else the visit itself, with the day's details for those who may see
+    them. The same UID and SEQUENCE as the feeds."""
+    if viewer is not None:
+        own = session.scalars(
+            select(Signup).where(Signup.user_id == viewer.id, Signup.visit_id == visit.id).order_by(Signup.id.desc())
+        ).first()
+        if own is not None:
+            return signup_calendar(session, own, locale)
+    day_of = sees_day_of(viewer, visit, None)
+    lead = lead_instructors(session, [visit.id]).get(visit.id) if day_of else None
+    with force_locale(locale):
+        lines = visit_details(visit, day_of=day_of)
+        if day_of and visit_status(visit) != CANCELLED:
+            lines += day_of_contact(lead, viewer)
+        event = _event(visit, lines, address=day_of, changed_at=_changed_at(visit))
+    return calendar([event], zones=[visit.school.timezone])
