@@ -1,7 +1,9 @@
 """Page throughput against /healthz on the same server, and SQL queries per page as data grows.
 
-GET pages, and the check-in API: POST /api/v1/checkins, a host's scans of one ticket with a fresh
-scan id each (the first answers ok, the rest already_checked_in; each stores its scan).
+GET pages, calendar feeds (a volunteer's personal feed holding every extra visit, up to 500, built and
+answered 304 to its ETag; the public programme feed), and the check-in API: POST /api/v1/checkins, a
+host's scans of one ticket with a fresh scan id each (the first answers ok, the rest already_checked_in;
+each stores its scan).
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from dataclasses import dataclass, field
 from datetime import time as clock_time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PATHS = ["/healthz", "/", "/visits/{visit_id}", "/api/v1/visits"]
+#: a personal feed holds at most this many visits (the extra visits the bench volunteer signs up to)
+FEED_VISITS = 500
 SCAN_PATH = "/api/v1/checkins"
 
 
@@ -37,6 +42,9 @@ class Built:
     #: a host's API token, and the ticket of a volunteer at a visit under way, for the check-in API
     token: str
     ticket: str
+    #: the path of a volunteer's personal feed (signed up to every extra visit, up to 500) and its ETag
+    feed: str
+    etag: str
 
 
 @dataclass
@@ -48,6 +56,8 @@ class Target:
     method: str = "GET"
     headers: dict = field(default_factory=dict)
     body: object = None  # a callable returning the body's dict
+    #: the status every answer must have (anything else counts as an error)
+    status: int = 200
 
     def request(self) -> tuple[bytes | None, dict]:
         headers = {"Accept-Language": "zh-CN", **self.headers}
@@ -63,7 +73,12 @@ def targets(built: Built) -> list[Target]:
         return {"ticket": built.ticket, "direction": "in", "scan_id": uuid.uuid4().hex}
 
     headers = {"Authorization": f"Bearer {built.token}"}
-    return [*pages, Target(f"POST {SCAN_PATH}", SCAN_PATH, "POST", headers, scan)]
+    feeds = [
+        Target("personal feed", built.feed),
+        Target("personal feed 304", built.feed, headers={"If-None-Match": built.etag}, status=304),
+        Target("/cal/programme.ics", "/cal/programme.ics"),
+    ]
+    return [*pages, *feeds, Target(f"POST {SCAN_PATH}", SCAN_PATH, "POST", headers, scan)]
 
 
 def build_database(url: str, extra_visits: int, instance: str) -> Built:
@@ -72,14 +87,18 @@ def build_database(url: str, extra_visits: int, instance: str) -> Built:
     from flask_migrate import upgrade
     from sqlalchemy import text
 
+    from accounts.models import Role
+    from accounts.services import create_user
     from app import create_app
+    from calendars.services import feeds_for
     from core.timeutil import in_zone, local_to_utc, utcnow
     from demo import seed_demo
     from events.models import School, SlotRole
     from events.services import LessonData, SlotData, VisitData, create_visit, publish_visit
     from extensions import db
+    from volunteers.models import Signup, SignupStatus
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         if url.startswith("postgresql"):
             with db.engine.begin() as conn:
@@ -90,6 +109,14 @@ def build_database(url: str, extra_visits: int, instance: str) -> Built:
         seed_demo(db.session, now)
         schools = db.session.query(School).all()
         visit = None
+        subscriber = create_user(
+            db.session,
+            email="bench-feed@example.org",
+            name="Bench Feed",
+            password=uuid.uuid4().hex,
+            roles={Role.VOLUNTEER},
+            now=now,
+        )
         for i in range(extra_visits):
             school = schools[i % len(schools)]
             # 09:00 at the school, so that the visit stays within one of its days whatever the hour now
@@ -104,9 +131,25 @@ def build_database(url: str, extra_visits: int, instance: str) -> Built:
                 lessons=[LessonData(title="Lesson", grade=4, starts_at=start, ends_at=start + timedelta(hours=1))],
             )
             visit = publish_visit(db.session, create_visit(db.session, data, now=now), now=now)
+            if i < FEED_VISITS:
+                # Straight into the table: the rules would refuse one person at several visits on one day.
+                db.session.add(
+                    Signup(
+                        slot_id=visit.slots[0].id,
+                        visit_id=visit.id,
+                        user_id=subscriber.id,
+                        status=SignupStatus.CONFIRMED,
+                        created_at=now,
+                        updated_at=now,
+                        confirmed_at=now,
+                    )
+                )
         token, ticket = _gate(db.session, now)
+        (personal,) = [link for link in feeds_for(db.session, subscriber, now) if link.kind == "personal"]
         db.session.commit()
-        return Built(visit.id if visit else 1, token, ticket)
+        feed = urlsplit(personal.url).path
+        etag = app.test_client().get(feed).headers["ETag"]
+        return Built(visit.id if visit else 1, token, ticket, feed, etag)
 
 
 def _gate(session, now) -> tuple[str, str]:
@@ -159,7 +202,7 @@ def load(port: int, target: Target, seconds: float, concurrency: int) -> dict:
                 conn.request(target.method, target.path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
-                if response.status != 200:
+                if response.status != target.status:
                     bad += 1
             except (OSError, http.client.HTTPException):
                 bad += 1
@@ -221,6 +264,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5077)
     args = parser.parse_args()
 
+    # One key for building, counting and serving: tickets' and feeds' secrets are derived from it.
+    os.environ["SECRET_KEY"] = "bench"  # noqa: S105 - a throwaway database on this machine
     instance = tempfile.mkdtemp(prefix="scivisit-bench-")
     url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{instance}/bench.sqlite3")
     from config import normalise_database_url
