@@ -95,8 +95,10 @@ test: dev-install translations assets tests/mail/node/node_modules/.package-lock
 screenshots: dev-install translations
 	$(BIN)/python docs/screenshots.py
 
+# The load comes from wrk (Debian's package, installed here if missing); BENCH_DATABASE_URL picks the database.
 bench: dev-install translations
-	$(BIN)/python bench/run.py
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/mail/node/node_modules node_modules $(VENDOR)

@@ -21,6 +21,7 @@ from werkzeug.wsgi import LimitedStream
 
 import api as api_plumbing
 from config import from_environment
+from core.cache import init_cache
 from core.db import configure_sqlite, forbid_writes_in_safe_requests
 from core.errors import DomainError
 from core.http import is_api_request, json_error
@@ -99,6 +100,10 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=selected_locale, default_translation_directories=str(ROOT / "translations"))
     limiter.init_app(app)
+
+    from calendars.stamps import WATCHED_TABLES
+
+    init_cache(app, watched=WATCHED_TABLES)
 
     from accounts.auth import init_login
 

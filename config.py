@@ -68,6 +68,10 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         #: when the shared store (Redis) is unreachable, keep limiting in this process's memory, log it
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        #: a Redis the server's processes share answers through (feeds' change stamps and bodies); none: no cache
+        "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL") or None,
+        #: the start of every key the cache writes, so that several installations can share one Redis
+        "CACHE_KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "scivisit"),
         #: seconds browsers keep to HTTPS after a production response (Strict-Transport-Security)
         "HSTS_MAX_AGE": int(env.get("HSTS_MAX_AGE", str(365 * 24 * 3600))),
         #: how many reverse proxies (nginx, a load balancer) sit in front and set X-Forwarded-*

@@ -42,6 +42,11 @@ class Company(db.Model):
     members: Mapped[list[User]] = relationship(back_populates="company")
 
 
+def writing_locale(chosen: str | None, last_read: str | None) -> str | None:
+    """User.mail_locale from its two columns (for a row read without the whole account)."""
+    return chosen or last_read
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
 
@@ -96,7 +101,7 @@ class User(UserMixin, db.Model):
     @property
     def mail_locale(self) -> str | None:
         """The language to write to this person in: their choice, else the one they last read pages in."""
-        return self.locale or self.last_locale
+        return writing_locale(self.locale, self.last_locale)
 
     @property
     def first_name(self) -> str:

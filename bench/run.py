@@ -12,11 +12,11 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -55,22 +55,25 @@ class Target:
     path: str
     method: str = "GET"
     headers: dict = field(default_factory=dict)
-    body: object = None  # a callable returning the body's dict
+    #: for the check-in API: the ticket each POST scans, with a fresh scan id
+    ticket: str | None = None
     #: the status every answer must have (anything else counts as an error)
     status: int = 200
 
+    @property
+    def all_headers(self) -> dict:
+        return {"Accept-Language": "zh-CN", **self.headers}
+
     def request(self) -> tuple[bytes | None, dict]:
-        headers = {"Accept-Language": "zh-CN", **self.headers}
-        if self.body is None:
-            return None, headers
-        return json.dumps(self.body()).encode(), {**headers, "Content-Type": "application/json"}
+        """The body and headers of one request (a fresh scan id each time)."""
+        if self.ticket is None:
+            return None, self.all_headers
+        body = {"ticket": self.ticket, "direction": "in", "scan_id": uuid.uuid4().hex}
+        return json.dumps(body).encode(), {**self.all_headers, "Content-Type": "application/json"}
 
 
 def targets(built: Built) -> list[Target]:
     pages = [Target(p, p.format(visit_id=built.visit_id)) for p in PATHS]
-
-    def scan() -> dict:
-        return {"ticket": built.ticket, "direction": "in", "scan_id": uuid.uuid4().hex}
 
     headers = {"Authorization": f"Bearer {built.token}"}
     feeds = [
@@ -78,7 +81,7 @@ def targets(built: Built) -> list[Target]:
         Target("personal feed 304", built.feed, headers={"If-None-Match": built.etag}, status=304),
         Target("/cal/programme.ics", "/cal/programme.ics"),
     ]
-    return [*pages, *feeds, Target(f"POST {SCAN_PATH}", SCAN_PATH, "POST", headers, scan)]
+    return [*pages, *feeds, Target(f"POST {SCAN_PATH}", SCAN_PATH, "POST", headers, ticket=built.ticket)]
 
 
 def build_database(url: str, extra_visits: int, instance: str) -> Built:
@@ -185,47 +188,34 @@ def _gate(session, now) -> tuple[str, str]:
     return issue_api_token(session, host, now), ticket_for(session, signup, now).secret
 
 
-def load(port: int, target: Target, seconds: float, concurrency: int) -> dict:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
+def wrk(port: int, target: Target, seconds: int, connections: int) -> dict:
+    """Drive `target` with wrk (2 threads, `connections` keep-alive connections) for `seconds`."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(ROOT / "bench" / "wrk.lua")]
+    for name, value in target.all_headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command += [f"http://127.0.0.1:{port}{target.path}", "--", str(target.status)]
+    if target.ticket is not None:
+        command += [target.ticket, uuid.uuid4().hex]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    summary = json.loads(next(line for line in out.splitlines() if line.startswith("WRK "))[4:])
+    summary["rps"] = summary["requests"] / summary["seconds"]
+    return summary
 
-    def worker() -> None:
-        nonlocal errors
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        mine, bad = [], 0
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                body, headers = target.request()
-                conn.request(target.method, target.path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                if response.status != target.status:
-                    bad += 1
-            except (OSError, http.client.HTTPException):
-                bad += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            mine.append(time.perf_counter() - started)
-        with lock:
-            latencies.extend(mine)
-            errors += bad
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    latencies.sort()
+def measure(port: int, ceiling: Target, target: Target, args) -> dict:
+    """`target` right after its own /healthz, `--rounds` times; the medians, and the ratio of each pair's."""
+    pairs = [
+        (wrk(port, ceiling, args.seconds, args.connections), wrk(port, target, args.seconds, args.connections))
+        for _ in range(args.rounds)
+    ]
     return {
         "path": target.path if target.method == "GET" else target.label,
-        "requests": len(latencies),
-        "errors": errors,
-        "rps": round(len(latencies) / seconds, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
-        "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 2) if latencies else None,
+        "rps": round(statistics.median(t["rps"] for _, t in pairs), 1),
+        "healthz_rps": round(statistics.median(h["rps"] for h, _ in pairs), 1),
+        "ratio": round(statistics.median(t["rps"] / h["rps"] for h, t in pairs), 3),
+        "p50_ms": round(statistics.median(t["p50_ms"] for _, t in pairs), 2),
+        "p99_ms": round(statistics.median(t["p99_ms"] for _, t in pairs), 2),
+        "errors": sum(t["errors"] + h["errors"] for h, t in pairs),
     }
 
 
@@ -255,14 +245,27 @@ def count_queries(url: str, instance: str, measured: list[Target]) -> dict[str, 
     return counts
 
 
+def _redis(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--visits", type=int, default=200)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=5, help="of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="pairs of /healthz and the target, per target")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=5077)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="the shared cache; 'none': without")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("bench needs wrk: apt-get install wrk (make bench installs it)")
 
     # One key for building, counting and serving: tickets' and feeds' secrets are derived from it.
     os.environ["SECRET_KEY"] = "bench"  # noqa: S105 - a throwaway database on this machine
@@ -271,6 +274,7 @@ def main() -> None:
     from config import normalise_database_url
 
     url = normalise_database_url(url)
+    cache = args.redis if args.redis != "none" and _redis(args.redis) else None
 
     small_url = f"sqlite:///{instance}/small.sqlite3" if url.startswith("sqlite") else url
     small = count_queries(small_url, instance, targets(build_database(small_url, 10, instance)))
@@ -283,6 +287,8 @@ def main() -> None:
         "DATABASE_URL": url,
         "RATELIMIT_ENABLED": "false",
         "SECRET_KEY": "bench",
+        "CACHE_REDIS_URL": cache or "",
+        "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex}",
     }
     server = subprocess.Popen(
         [
@@ -298,6 +304,7 @@ def main() -> None:
         cwd=ROOT,
         env=env,
     )
+    measured = targets(built)
     try:
         for _ in range(100):
             try:
@@ -307,28 +314,31 @@ def main() -> None:
                     break
             except OSError:
                 time.sleep(0.1)
-        results = [load(args.port, target, args.seconds, args.concurrency) for target in targets(built)]
+        results = [measure(args.port, measured[0], target, args) for target in measured[1:]]
     finally:
         server.terminate()
         server.wait(timeout=10)
 
-    ceiling = results[0]["rps"] or 1
     where = url.split("@")[-1]
-    print(f"database: {where}  visits: {args.visits}+demo  workers: {args.workers}  clients: {args.concurrency}")
     print(
-        f"{'path':<24}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'vs /healthz':>13}{'errors':>8}{'SQL@10':>8}{'SQL@N':>7}"
+        f"database: {where}  visits: {args.visits}+demo  gunicorn workers: {args.workers}  "
+        f"wrk: 2 threads, {args.connections} connections, {args.rounds} x {args.seconds} s after /healthz each  "
+        f"shared cache: {'redis' if cache else 'none'}"
     )
-    for target, result in zip(targets(built), results, strict=True):
-        result["ratio"] = round(result["rps"] / ceiling, 3)
+    print(f"| {'target':<22} | req/s | /healthz req/s | ratio | p50 ms | p99 ms | errors | SQL@10 | SQL@N |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for target, result in zip(measured[1:], results, strict=True):
         result["queries_small"] = small.get(target.label)
         result["queries_large"] = large.get(target.label)
         print(
-            f"{target.label:<24}{result['rps']:>9}{result['p50_ms']:>9}{result['p95_ms']:>9}"
-            f"{result['ratio']:>13}{result['errors']:>8}{result['queries_small']!s:>8}{result['queries_large']!s:>7}"
+            f"| {target.label:<22} | {result['rps']} | {result['healthz_rps']} | {result['ratio']} | "
+            f"{result['p50_ms']} | {result['p99_ms']} | {result['errors']} | {result['queries_small']} | "
+            f"{result['queries_large']} |"
         )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps({"database": url.split("@")[-1], "results": results}, indent=2))
+    summary = {"database": where, "visits": args.visits, "shared_cache": bool(cache), "results": results}
+    (out / "latest.json").write_text(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":

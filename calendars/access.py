@@ -7,7 +7,7 @@ programme feed is everyone's and has no owner.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false
+from sqlalchemy import ColumnElement, and_, exists, false, literal
 
 from accounts.models import Role, User, UserRole
 from calendars.models import FeedKind
@@ -32,13 +32,14 @@ def _has_role(user_id: int, role: Role) -> ColumnElement[bool]:
     return exists().where(UserRole.user_id == user_id, UserRole.role == role)
 
 
-def still_entitled(kind: FeedKind, target_id: int, user_id: int, company_id: int | None) -> ColumnElement[bool]:
-    """`may_have_feed` in SQL for a feed's (active) owner, whose company is `company_id`."""
+def still_entitled(kind: FeedKind, target_id, user_id, company_id) -> ColumnElement[bool]:
+    """`may_have_feed` in SQL for a feed's (active) owner, whose company is `company_id` (values or bound
+    parameters)."""
     if kind == FeedKind.PERSONAL:
-        return _has_role(user_id, Role.VOLUNTEER) if target_id == 0 else false()
+        return and_(literal(0) == target_id, _has_role(user_id, Role.VOLUNTEER))
     if kind == FeedKind.SCHOOL:
         hosts = exists().where(school_host.c.school_id == target_id, school_host.c.user_id == user_id)
         return and_(_has_role(user_id, Role.HOST), hosts)
-    if kind == FeedKind.COMPANY and company_id is not None and company_id == target_id:
-        return _has_role(user_id, Role.COORDINATOR)
+    if kind == FeedKind.COMPANY:
+        return and_(company_id == target_id, _has_role(user_id, Role.COORDINATOR))
     return false()

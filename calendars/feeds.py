@@ -15,10 +15,10 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Row, Select, and_, select
 from sqlalchemy.orm import Session, defaultload, joinedload, selectinload
 
-from accounts.models import Company, User
+from accounts.models import Company, User, writing_locale
 from calendars.models import FeedKind
 from calendars.services import feed_title
 from calendars.stamps import was_public
@@ -36,6 +36,22 @@ from volunteers.calendar_events import (
     signup_event,
 )
 from volunteers.models import Signup, SignupStatus
+
+
+def feed_locale(feed: Row) -> str:
+    """The language a private feed is written in (`feed`: calendars.services.find_feed's row): its owner's, as
+    their mail is."""
+    return writing_locale(feed.locale, feed.last_locale) or DEFAULT_LOCALE
+
+
+def private_feed(session: Session, feed: Row, now: datetime) -> bytes:
+    """The body of a private feed (`feed`: calendars.services.find_feed's row) in its owner's language."""
+    owner, locale = session.get(User, feed.user_id), feed_locale(feed)
+    if feed.kind == FeedKind.SCHOOL:
+        return school_feed(session, owner, feed.target_id, locale, now)
+    if feed.kind == FeedKind.COMPANY:
+        return company_feed(session, owner, feed.target_id, locale, now)
+    return personal_feed(session, owner, locale, now)
 
 
 def _named(title: str) -> str:

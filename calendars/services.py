@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from accounts.models import Company, Role, User
@@ -173,23 +173,30 @@ def rotate_feed(session: Session, user: User, kind: str, target_id: int, now: da
     return FeedLink(feed_kind.value, feed_title(session, feed_kind, target_id), _feed_url(nonce), target_id)
 
 
-def find_feed(session: Session, token: str) -> Row | None:
-    """The feed at this token with what serving it needs of its owner, in one statement; None when there is
-    none or its owner's account is closed. (Whether the owner may still have it is part of its change stamp.)"""
-    if not _TOKEN.match(token or ""):
-        return None
-    row = session.execute(
-        select(
-            CalendarFeed.kind,
-            CalendarFeed.target_id,
-            CalendarFeed.user_id,
-            CalendarFeed.rotated_at,
-            User.active,
-            User.locale,
-            User.last_locale,
-            User.company_id,
-        )
-        .join(User, User.id == CalendarFeed.user_id)
-        .where(CalendarFeed.token_hash == hash_token(token))
-    ).first()
+def feed_key(token: str) -> str | None:
+    """What a feed is found and cached by: its token's hash; None for what cannot be a token."""
+    return hash_token(token) if _TOKEN.match(token or "") else None
+
+
+#: a feed by its token's hash, with what serving it needs of its owner (built once: the feeds' hot path)
+_FEED = (
+    select(
+        CalendarFeed.kind,
+        CalendarFeed.target_id,
+        CalendarFeed.user_id,
+        CalendarFeed.rotated_at,
+        User.active,
+        User.locale,
+        User.last_locale,
+        User.company_id,
+    )
+    .join(User, User.id == CalendarFeed.user_id)
+    .where(CalendarFeed.token_hash == bindparam("key"))
+)
+
+
+def find_feed(session: Session, key: str) -> Row | None:
+    """The feed whose token hashes to `key` (feed_key), in one statement; None when there is none or its owner's
+    account is closed. (Whether the owner may still have it is part of its change stamp.)"""
+    row = session.execute(_FEED, {"key": key}).first()
     return row if row is not None and row.active else None

@@ -28,9 +28,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Row, Select, and_, func, null, or_, select, true
+from sqlalchemy import ColumnElement, Integer, Row, Select, and_, bindparam, func, null, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from accounts.models import Company, User
@@ -39,6 +40,23 @@ from calendars.models import FeedKind
 from events.models import School, Visit, VisitStatus
 from volunteers.calendar_events import CANCELLED_SHOWN
 from volunteers.models import Signup, SignupStatus
+
+#: the tables whose rows a feed shows or depends on: a write to any of them makes every kept stamp stale
+WATCHED_TABLES = frozenset(
+    {
+        "visit",
+        "lesson",
+        "role_slot",
+        "satellite_school",
+        "school",
+        "school_host",
+        "signup",
+        "user_account",
+        "user_role",
+        "company",
+        "calendar_feed",
+    }
+)
 
 #: part of every ETag: raise it when what a feed prints for the same data changes (a new line, a new format)
 FEED_FORMAT = 1
@@ -78,44 +96,50 @@ def _independent(query: Select) -> Select:
     return query.correlate(None)
 
 
-def stamp_statement(feed: Row | None, now: datetime) -> Select:
-    """The one SELECT of a feed's stamp (`feed`: calendars.services.find_feed's row; None: the public feed).
+#: the bound parameters of a stamp's statement
+_USER, _TARGET, _COMPANY = (bindparam(name, type_=Integer) for name in ("user_id", "target_id", "company_id"))
+_HORIZON = bindparam("horizon", type_=Visit.cancelled_at.type)
+
+
+@cache
+def stamp_statement(kind: FeedKind | None) -> Select:
+    """The one SELECT of a stamp for a feed of `kind` (None: the public feed), built once per kind: its
+    parameters are the feed's owner, target and owner's company, and the horizon (now - 14 days).
 
     Its parts are single-row aggregates side by side in FROM, so each is computed once."""
-    horizon = now - CANCELLED_SHOWN
-    if feed is None:
+    if kind is None:
         left = select(func.max(Visit.cancelled_at)).where(
-            Visit.status == VisitStatus.CANCELLED, Visit.published_at.is_not(None), Visit.cancelled_at <= horizon
+            Visit.status == VisitStatus.CANCELLED, Visit.published_at.is_not(None), Visit.cancelled_at <= _HORIZON
         )
         visits = _visits_counted(was_public())
         return select(true(), *visits.c, _independent(left).scalar_subquery(), null())
-    entitled = still_entitled(feed.kind, feed.target_id, feed.user_id, feed.company_id)
+    entitled = still_entitled(kind, _TARGET, _USER, _COMPANY)
     own = aliased(Signup)
     extra = []
     floor = null()  # a time Last-Modified does not go below, not part of the ETag
-    if feed.kind == FeedKind.PERSONAL:
-        theirs = _independent(select(own.visit_id).where(own.user_id == feed.user_id))
+    if kind == FeedKind.PERSONAL:
+        theirs = _independent(select(own.visit_id).where(own.user_id == _USER))
         left = select(func.max(own.cancelled_at)).where(
-            own.user_id == feed.user_id, own.status == SignupStatus.CANCELLED, own.cancelled_at <= horizon
+            own.user_id == _USER, own.status == SignupStatus.CANCELLED, own.cancelled_at <= _HORIZON
         )
         visits, signups = _visits_counted(Visit.id.in_(theirs)), _signups_counted(Signup.visit_id.in_(theirs))
-    elif feed.kind == FeedKind.SCHOOL:
-        at_school = and_(Visit.school_id == feed.target_id, was_public())
+    elif kind == FeedKind.SCHOOL:
+        at_school = and_(Visit.school_id == _TARGET, was_public())
         left = select(func.max(Visit.cancelled_at)).where(
-            at_school, Visit.status == VisitStatus.CANCELLED, Visit.cancelled_at <= horizon
+            at_school, Visit.status == VisitStatus.CANCELLED, Visit.cancelled_at <= _HORIZON
         )
         shown = _independent(select(Visit.id).where(at_school))
         visits, signups = _visits_counted(at_school), _signups_counted(Signup.visit_id.in_(shown))
         anywhere = aliased(Visit)
         floor = _independent(select(func.max(anywhere.updated_at)).where(anywhere.published_at.is_not(None)))
     else:
-        members = _independent(select(User.id).where(User.company_id == feed.target_id))
+        members = _independent(select(User.id).where(User.company_id == _TARGET))
         theirs = _independent(select(own.visit_id).where(own.user_id.in_(members)))
         left = select(func.max(Visit.cancelled_at)).where(
-            Visit.id.in_(theirs), Visit.status == VisitStatus.CANCELLED, Visit.cancelled_at <= horizon
+            Visit.id.in_(theirs), Visit.status == VisitStatus.CANCELLED, Visit.cancelled_at <= _HORIZON
         )
         visits, signups = _visits_counted(Visit.id.in_(theirs)), _signups_counted(Signup.user_id.in_(members))
-        extra.append(_independent(select(Company.name).where(Company.id == feed.target_id)).scalar_subquery())
+        extra.append(_independent(select(Company.name).where(Company.id == _TARGET)).scalar_subquery())
         anyone = aliased(User)
         floor = _independent(select(func.max(anyone.updated_at)))
     # single rows side by side: an explicit join on true, not a cartesian product the SQL linter warns of
@@ -128,7 +152,10 @@ def stamp_statement(feed: Row | None, now: datetime) -> Select:
 
 def change_stamp(session: Session, feed: Row | None, locale: str, now: datetime) -> Stamp:
     """Whether the feed may still be served, its ETag and its Last-Modified, from one SQL statement."""
-    row = session.execute(stamp_statement(feed, now)).one()
+    params = {"horizon": now - CANCELLED_SHOWN}
+    if feed is not None:
+        params.update(user_id=feed.user_id, target_id=feed.target_id, company_id=feed.company_id)
+    row = session.execute(stamp_statement(None if feed is None else feed.kind), params).one()
     entitled, *values, left, floor = row
     times = [value for value in (*values, left, floor) if isinstance(value, datetime)]
     if left is not None:

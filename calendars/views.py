@@ -17,9 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from accounts.access import SIGNED_IN, requires, viewer
-from accounts.models import User
-from calendars import bp, feeds, services
-from calendars.models import FeedKind
+from calendars import bp, feed_cache, feeds, services
 from calendars.stamps import Stamp, change_stamp
 from core.http import safe_next
 from core.i18n import DEFAULT_LOCALE, current_locale_code
@@ -42,8 +40,8 @@ def _not_modified(stamp: Stamp) -> bool:
     return since is not None and stamp.last_modified is not None and stamp.last_modified.replace(microsecond=0) <= since
 
 
-def _answer(stamp: Stamp, build: Callable[[], bytes], headers: dict) -> Response:
-    response = Response(status=304) if _not_modified(stamp) else Response(build(), mimetype=CALENDAR)
+def _answer(stamp: Stamp, body: Callable[[], bytes], headers: dict) -> Response:
+    response = Response(status=304) if _not_modified(stamp) else Response(body(), mimetype=CALENDAR)
     response.headers["ETag"] = stamp.etag
     if stamp.last_modified is not None:
         response.last_modified = stamp.last_modified
@@ -55,31 +53,39 @@ def _answer(stamp: Stamp, build: Callable[[], bytes], headers: dict) -> Response
 @limiter.exempt
 def feed(token: str):
     """A private feed: a person's own visits, a school's for its hosts, a company's people's for its coordinators."""
-    row = services.find_feed(db.session, token)
-    if row is None:
+    key = services.feed_key(token)
+    if key is None:
         abort(404)
-    locale = row.locale or row.last_locale or DEFAULT_LOCALE  # the owner's, as User.mail_locale
-    stamp = change_stamp(db.session, row, locale, g.now)
+    stamp, version = feed_cache.kept_stamp(key, g.now)
+    row = None
+    if stamp is None:
+        row = services.find_feed(db.session, key)
+        if row is None:
+            abort(404)
+        stamp = change_stamp(db.session, row, feeds.feed_locale(row), g.now)
+        feed_cache.keep_stamp(key, stamp, version, g.now)
     if not stamp.entitled:
         abort(404)
 
     def build() -> bytes:
-        owner = db.session.get(User, row.user_id)
-        if row.kind == FeedKind.SCHOOL:
-            return feeds.school_feed(db.session, owner, row.target_id, locale, g.now)
-        if row.kind == FeedKind.COMPANY:
-            return feeds.company_feed(db.session, owner, row.target_id, locale, g.now)
-        return feeds.personal_feed(db.session, owner, locale, g.now)
+        found = row or services.find_feed(db.session, key)
+        if found is None:  # closed or given a new address since its stamp was kept
+            abort(404)
+        return feeds.private_feed(db.session, found, g.now)
 
-    return _answer(stamp, build, PRIVATE_HEADERS)
+    return _answer(stamp, lambda: feed_cache.feed_body(key, stamp, build), PRIVATE_HEADERS)
 
 
 @bp.get("/cal/programme.ics")
 @limiter.exempt
 def programme():
     """The public programme feed: published visits, with no personal data."""
-    stamp = change_stamp(db.session, None, DEFAULT_LOCALE, g.now)
-    return _answer(stamp, lambda: feeds.programme_feed(db.session, g.now), PUBLIC_HEADERS)
+    stamp, version = feed_cache.kept_stamp(feed_cache.PROGRAMME, g.now)
+    if stamp is None:
+        stamp = change_stamp(db.session, None, DEFAULT_LOCALE, g.now)
+        feed_cache.keep_stamp(feed_cache.PROGRAMME, stamp, version, g.now)
+    build = lambda: feeds.programme_feed(db.session, g.now)  # noqa: E731
+    return _answer(stamp, lambda: feed_cache.feed_body(feed_cache.PROGRAMME, stamp, build), PUBLIC_HEADERS)
 
 
 @bp.get("/visits/<int:visit_id>/calendar.ics")

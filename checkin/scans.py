@@ -135,11 +135,9 @@ def scan(
     if scanned_at > now + CLOCK_SKEW or scanned_at < now - OLDEST_QUEUED:
         raise DomainError("validation_error", field="scanned_at")
     scanned_at = min(scanned_at, now)
-    earlier = earlier_answer(session, scan_id)
+    found, earlier = _find(session, scanner, ticket, visit_id, scan_id)
     if earlier is not None:
         return earlier
-
-    found = _find(session, scanner, ticket, visit_id)
     if found is None:
         # A short code is tried only for a visit the scanner may check in for: to anyone else every code,
         # right or wrong, is `not_allowed`, so guessing one tells them nothing.
@@ -201,6 +199,16 @@ def keep(
 
 
 @dataclass(frozen=True)
+class _Earlier:
+    """A scan id's stored answer, as `_EARLIER` reads it."""
+
+    reason: str
+    direction: Direction
+    scanned_at: datetime
+    signup_id: int | None
+
+
+@dataclass(frozen=True)
 class _Found:
     """A scanned ticket: what the rules read of it, its signup, and whether the scanner hosts its visit."""
 
@@ -218,6 +226,7 @@ _users, _companies, _scans, _attendance = User.__table__, Company.__table__, Sca
 _EARLIER = select(_scans.c.reason, _scans.c.direction, _scans.c.scanned_at, _scans.c.signup_id).where(
     _scans.c.scan_id == bindparam("scan_id")
 )
+_earlier = _scans.alias("earlier")
 
 #: a ticket with what the rules and the answer need of its signup, visit, person and role, and whether the
 #: scanner (`scanner_id`) hosts the visit's school: by its secret's hash, or by its visit and short code's hash
@@ -234,12 +243,15 @@ _TICKET = select(
     _users.c.name,
     _companies.c.name.label("company"),
     _slots.c.role,
+    *(_earlier.c[column.name].label(f"earlier_{column.name}") for column in _EARLIER.selected_columns),
 ).select_from(
     _tickets.join(_signups, _signups.c.id == _tickets.c.signup_id)
     .join(_visits, _visits.c.id == _tickets.c.visit_id)
     .join(_slots, _slots.c.id == _signups.c.slot_id)
     .join(_users, _users.c.id == _signups.c.user_id)
     .outerjoin(_companies, _companies.c.id == _users.c.company_id)
+    # the scan id's stored answer, if it came before (at most one: scan ids are unique), read in the same trip
+    .outerjoin(_earlier, _earlier.c.scan_id == bindparam("scan_id"))
 )
 _TICKET_BY_SECRET = _TICKET.where(_tickets.c.secret_hash == bindparam("secret_hash"))
 _TICKET_BY_CODE = _TICKET.where(
@@ -272,23 +284,30 @@ def _run(session: Session, statement, params: dict):
     return session.execute(statement, params)
 
 
-def _find(session: Session, scanner: User, text: str, visit_id: int | None) -> _Found | None:
-    """The ticket, with its signup and visit, and whether the scanner hosts the visit's school."""
+def _find(
+    session: Session, scanner: User, text: str, visit_id: int | None, scan_id: str
+) -> tuple[_Found | None, ScanAnswer | None]:
+    """The ticket, with its signup and visit, and whether the scanner hosts the visit's school; and the answer
+    the scan id had if it came before. One statement when the text names a ticket (the scan's own answer is
+    read with it), else one for the scan id alone."""
     secret = secret_from(text)
     if secret is not None:
         statement, params = _TICKET_BY_SECRET, {"secret_hash": hash_secret(secret)}
     else:
         code = normalise_code(text)
         if code is None or visit_id is None:
-            return None
+            return None, earlier_answer(session, scan_id)
         statement, params = _TICKET_BY_CODE, {"visit_id": visit_id, "code_hash": hash_code(visit_id, code)}
-    row = _run(session, statement, {"scanner_id": scanner.id, **params}).first()
+    row = _run(session, statement, {"scanner_id": scanner.id, "scan_id": scan_id, **params}).first()
     if row is None:
-        return None
+        return None, earlier_answer(session, scan_id)
+    if row.earlier_reason is not None:
+        earlier = _Earlier(row.earlier_reason, row.earlier_direction, row.earlier_scanned_at, row.earlier_signup_id)
+        return None, _answer_of(session, earlier)
     visit = ScannedVisit(row.visit_id, row.visit_status, row.starts_at, row.ends_at)
     user = ScannedUser(row.name, ScannedCompany(row.company) if row.company is not None else None)
     signup = ScannedSignup(row.signup_id, row.status, visit, user, ScannedSlot(row.role))
-    return _Found(row.id, row.visit_id, row.revoked_at, bool(row.hosts), signup)
+    return _Found(row.id, row.visit_id, row.revoked_at, bool(row.hosts), signup), None
 
 
 def _may_scan(session: Session, scanner: User, visit_id: int) -> bool:

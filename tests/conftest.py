@@ -179,6 +179,24 @@ def database_url(request):
     return url
 
 
+#: the Redis that CI starts; tests that need one are mandatory in CI (REQUIRE_REDIS=1), else skip without it
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis that answers, for the tests of what the server's processes share through it."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        if _flag("REQUIRE_REDIS"):
+            pytest.fail(f"REQUIRE_REDIS=1 but Redis does not answer at {REDIS_URL}: {error}")
+        pytest.skip(f"needs Redis at {REDIS_URL} (CI starts it): {error}")
+    return REDIS_URL
+
+
 class IsolatedClient(FlaskClient):
     """Runs each request in its own app context, as a server does: its own session, its own `g`.
 

@@ -9,7 +9,7 @@ import pytest
 from accounts import services
 from accounts.models import ApiToken, PasswordReset
 from mail.models import OutboxMessage
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.conftest import PASSWORD, REDIS_URL, csrf_token_from
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 
@@ -181,19 +181,8 @@ def test_readyz_reports_each_part(client):
     assert ready.get_json() == {"status": "ok", "checks": {"database": "ok", "rate_limit_store": "disabled"}}
 
 
-def _redis_answers() -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not _redis_answers(), reason="needs Redis on 127.0.0.1:6379 (CI starts it)")
-@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0")
-def test_readyz_is_ready_with_a_shared_store_that_answers(client):
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL)
+def test_readyz_is_ready_with_a_shared_store_that_answers(redis_url, client):
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.get_json()["checks"] == {"database": "ok", "rate_limit_store": "ok"}

@@ -34,31 +34,6 @@ from volunteers import signups
 HTTP_DATE = "%a, %d %b %Y %H:%M:%S GMT"
 
 
-@pytest.fixture
-def team(db_session, now, make_user, make_school, make_visit, make_company):
-    """A school with its host, a company with its coordinator and a volunteer signed up to a visit there."""
-
-    class Team:
-        company = make_company("Star Tech")
-        host = make_user(Role.HOST, name="Host Teacher", phone="13800000001")
-        school = make_school(hosts=[host], name="Hope Primary", address="1 Hill Road")
-        visit = make_visit(school=school, what_to_bring="Water", meeting_point="North gate")
-        coordinator = make_user(Role.COORDINATOR, company=company)
-        volunteer = make_user(name="Zhang Wei", phone="13911112222", company=company, locale="en")
-        signup, _ = signups.sign_up(db_session, slot_id=visit.slots[0].id, volunteer=volunteer, now=now)
-        db_session.commit()
-
-        def paths(self) -> dict[str, str]:
-            return {
-                "personal": feed_path(db_session, self.volunteer, "personal", now),
-                "school": feed_path(db_session, self.host, "school", now),
-                "company": feed_path(db_session, self.coordinator, "company", now),
-                "public": PROGRAMME,
-            }
-
-    return Team()
-
-
 @pytest.mark.parametrize("kind", ["personal", "school", "company", "public"])
 def test_each_validator_gives_a_304_after_the_token_lookup_and_the_stamp_alone(client, team, kind):
     path = team.paths()[kind]

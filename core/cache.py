@@ -1,0 +1,168 @@
+"""A cache the server's processes share (Redis), for answers that are costly to work out and cheap to check.
+
+Used where the same question comes often and its answer changes rarely: a calendar app asking every hour
+whether a feed changed (calendars.feed_cache). Off unless `CACHE_REDIS_URL` names a Redis server: the embedded
+SQLite default runs on one machine and works out every answer each time, which is correct and fast enough there.
+
+Freshness comes from a data version, one counter in Redis: every transaction that wrote a row of a watched
+table raises it after it commits. An answer is kept with the version read *before* it was worked out, and is
+good only while the version is unchanged, so whatever committed in between, in any process, makes it stale:
+
+- a writer raises the version only after its commit, so an answer read before that is stale by then;
+- a reader that read the version before a commit keeps its answer under that older version.
+
+Writes that bypass the app (psql, a restore) raise nothing: each answer is also kept for `longest` seconds at
+most. When Redis cannot be reached the cache misses (and logs it, once a minute) and answers are worked out
+each time; a version raise lost that way leaves an answer kept before stale for at most `longest` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+log = logging.getLogger(__name__)
+
+#: Session.info key: the watched tables this transaction wrote to
+_WROTE = "scivisit_cache_wrote"
+#: how long (seconds) between two log lines about an unreachable Redis
+_QUIET = 60.0
+
+
+class SharedCache:
+    """One app's cache: a Redis client (or none), its key prefix and the tables whose changes make it stale."""
+
+    def __init__(self, url: str | None, prefix: str, watched: frozenset[str]):
+        self.prefix = prefix
+        self.watched = watched
+        self._client = None
+        self._complained_at = -_QUIET
+        if url:
+            import redis
+
+            # A cache must never make a request wait: a slow or absent Redis is a miss, quickly.
+            self._client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+
+    @property
+    def enabled(self) -> bool:
+        return self._client is not None
+
+    def _key(self, name: str) -> str:
+        return f"{self.prefix}:{name}"
+
+    def _failed(self, error: Exception) -> None:
+        now = time.monotonic()
+        if now - self._complained_at >= _QUIET:
+            self._complained_at = now
+            log.warning("shared cache unreachable, working answers out afresh: %s", error)
+
+    def lookup(self, name: str) -> tuple[dict | None, int | None]:
+        """The answer kept under `name` if still fresh, and the data version now (None: no cache, or no Redis).
+
+        A caller that works the answer out keeps it with `keep(name, answer, version)`, this version."""
+        if self._client is None:
+            return None, None
+        import redis
+
+        try:
+            version, stored = self._client.mget(self._key("version"), self._key(name))
+        except redis.RedisError as error:
+            self._failed(error)
+            return None, None
+        version = int(version or 0)
+        if stored is None:
+            return None, version
+        kept = json.loads(stored)
+        return (kept["answer"] if kept.get("version") == version else None), version
+
+    def keep(self, name: str, answer: dict, version: int | None, *, longest: int) -> None:
+        """Keep `answer` (JSON-able) under `name`, good while the data version stays `version`."""
+        if self._client is None or version is None:
+            return
+        self._set(self._key(name), json.dumps({"version": version, "answer": answer}), longest)
+
+    def get_bytes(self, name: str) -> bytes | None:
+        """Bytes kept under `name` (named by what determines them, so never stale), or None."""
+        if self._client is None:
+            return None
+        import redis
+
+        try:
+            return self._client.get(self._key(name))
+        except redis.RedisError as error:
+            self._failed(error)
+            return None
+
+    def put_bytes(self, name: str, data: bytes, *, longest: int) -> None:
+        if self._client is not None:
+            self._set(self._key(name), data, longest)
+
+    def _set(self, key: str, value, longest: int) -> None:
+        import redis
+
+        try:
+            self._client.set(key, value, ex=longest)
+        except redis.RedisError as error:
+            self._failed(error)
+
+    def data_changed(self) -> None:
+        """Raise the data version: every answer kept so far is stale."""
+        if self._client is None:
+            return
+        import redis
+
+        try:
+            self._client.incr(self._key("version"))
+        except redis.RedisError as error:
+            self._failed(error)
+
+
+def init_cache(app: Flask, watched: set[str]) -> SharedCache:
+    """Give `app` its shared cache, stale whenever a table in `watched` is written."""
+    cache = SharedCache(app.config.get("CACHE_REDIS_URL"), app.config["CACHE_KEY_PREFIX"], frozenset(watched))
+    app.extensions["scivisit_cache"] = cache
+    if not event.contains(Session, "after_flush", _flushed):
+        event.listen(Session, "after_flush", _flushed)
+        event.listen(Session, "do_orm_execute", _executed)
+        event.listen(Session, "after_commit", _committed)
+        event.listen(Session, "after_rollback", _forget)
+    return cache
+
+
+def shared_cache() -> SharedCache | None:
+    """The current app's shared cache (None outside an app, or before init_cache)."""
+    return current_app.extensions.get("scivisit_cache") if has_app_context() else None
+
+
+def _note(session: Session, tables) -> None:
+    cache = shared_cache()
+    if cache is not None and cache.enabled and not cache.watched.isdisjoint(tables):
+        session.info[_WROTE] = True
+
+
+def _flushed(session: Session, _context: UOWTransaction) -> None:
+    # Still the flush's own lists here: what it inserted, updated (really changed) and deleted.
+    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+    _note(session, {obj.__table__.name for obj in changed if hasattr(obj, "__table__")})
+
+
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        _note(state.session, {getattr(table, "name", None)})
+
+
+def _committed(session: Session) -> None:
+    if session.info.pop(_WROTE, False):
+        cache = shared_cache()
+        if cache is not None:
+            cache.data_changed()
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_WROTE, None)
