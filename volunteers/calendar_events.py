@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -90,7 +89,7 @@ def day_of_contact(lead: User | None, reader: User) -> list[str]:
     return lines
 
 
-def signup_event(signup: Signup, *, lead: User | None, alarms: bool) -> Event:
+def signup_event(signup: Signup, *, lead: User | None, alarms: bool) -> str:
     """The visit as the signup's volunteer sees it in their calendar: their role, and what the team needs on the
     day (the school's address, what to bring, whom to call) only while they hold a place."""
     visit, person = signup.visit, signup.user
