@@ -22,7 +22,7 @@ from werkzeug.wsgi import LimitedStream
 import api as api_plumbing
 from config import from_environment
 from core.cache import init_cache
-from core.db import configure_sqlite, forbid_writes_in_safe_requests
+from core.db import check_idle_connections, configure_sqlite, forbid_writes_in_safe_requests
 from core.errors import DomainError
 from core.http import is_api_request, json_error
 from core.i18n import LOCALES, current_locale_code, html_lang, selected_locale
@@ -95,6 +95,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        check_idle_connections(db.engine)
     forbid_writes_in_safe_requests(db.session)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -50,7 +50,8 @@ def from_environment(instance_path: Path) -> dict:
         "PROPAGATE_EXCEPTIONS": False,
         "SECRET_KEY": _secret_key(instance_path, production),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL", default_db)),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        #: a connection idle for a while is checked before use (core.db.check_idle_connections), not every one
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         #: bytes; a longer request body is refused (413) rather than read whole
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
         #: links in mail and QR codes; by default the address `make run` serves (PORT=8000 make run: port 8000)
