@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from events.api import schools_blp, visits_blp
     from events.views import bp as events_bp
     from kits.api import blp as kits_api
+    from kits.api import stock_blp as stock_api
     from kits.views import bp as kits_bp
     from volunteers import team_views  # noqa: F401  (its routes join the volunteers blueprint)
     from volunteers.api import blp as volunteers_api
@@ -138,7 +139,17 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     api_plumbing.init_api(
         app,
-        [accounts_api, schools_blp, visits_blp, kits_api, volunteers_api, signups_api, checkin_api, calendars_api],
+        [
+            accounts_api,
+            schools_blp,
+            visits_blp,
+            kits_api,
+            stock_api,
+            volunteers_api,
+            signups_api,
+            checkin_api,
+            calendars_api,
+        ],
     )
     # Visit changes reach signups through events' signals; connected here, not as a side effect of an import.
     connect_receivers()

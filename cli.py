@@ -1,4 +1,4 @@
-"""Flask CLI commands: create-user, backup, seed-demo, send-mail, send-reminders."""
+"""Flask CLI commands: create-user, backup, seed-demo, send-mail, send-reminders, verify-ledger."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(verify_ledger_command)
 
 
 @click.command("create-user")
@@ -145,3 +146,32 @@ def send_reminders_command():
     queued = send_reminders(db.session, timeutil.now())
     db.session.commit()
     click.echo(f"queued {queued} reminder(s)")
+
+
+#: what each problem verify_ledger finds means, for people reading the command's output
+LEDGER_PROBLEMS = {
+    "edited": "its content no longer gives its hash (edited)",
+    "broken": "it does not follow the movement before it (a movement was deleted or inserted)",
+    "head": "the chain does not end where the ledger head says (movements deleted or added at the end)",
+}
+
+
+@click.command("verify-ledger")
+@with_appcontext
+def verify_ledger_command():
+    """Check the stock ledger's hash chain and counters, streaming; exit code 1 when something no longer matches."""
+    from kits.ledger import verify_ledger
+
+    result = verify_ledger(db.session)
+    db.session.rollback()
+    click.echo(f"checked {result.checked} movement(s)")
+    click.echo(f"head {result.head} ({result.head_count} movement(s))")
+    if result.ok:
+        click.echo("ok: every movement matches its hash and the counters match the ledger")
+        return
+    if result.problem == "counters":
+        places = ", ".join(f"hub {hub} kit type {kit}" for hub, kit in result.mismatched_stock)
+        click.echo(f"FAILED: stock counters differ from the ledger's sums at {places}", err=True)
+    else:
+        click.echo(f"FAILED: first bad movement {result.first_bad_id}: {LEDGER_PROBLEMS[result.problem]}", err=True)
+    raise SystemExit(1)

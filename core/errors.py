@@ -62,6 +62,18 @@ CODES: dict[str, tuple[int, object]] = {
     "reason_required": (422, _l("Give a reason for overriding the rules.")),
     "visit_not_started": (409, _l("The visit has not started yet.")),
     "signup_not_active": (409, _l("This signup is no longer active.")),
+    "insufficient_stock": (409, _l("There are not enough kits available for that.")),
+    "unknown_hub": (422, _l("Choose a valid hub.")),
+    "hub_inactive": (409, _l("This hub is closed: it takes no new movements.")),
+    "same_hub": (422, _l("Choose another hub to transfer to.")),
+    "party_required": (422, _l("Name the donor or supplier.")),
+    "movement_reason_required": (422, _l("Say why: what happened to these kits?")),
+    "counted_below_reserved": (
+        409,
+        _l("Fewer kits were counted than are reserved at this hub. Release reservations first."),
+    ),
+    "already_corrected": (409, _l("This movement has already been corrected.")),
+    "not_correctable": (409, _l("This movement cannot be corrected.")),
 }
 
 

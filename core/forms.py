@@ -152,6 +152,13 @@ class SingleLine:
             raise ValidationError(ONE_LINE_MESSAGE)
 
 
+def optional_int(value):
+    """Coerce a select's value: the empty option means None."""
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
 def strip(value):
     return value.strip() if isinstance(value, str) else value
 

@@ -35,7 +35,7 @@ from wtforms.widgets import HiddenInput
 from accounts.models import User
 from core.errors import DomainError, all_problems
 from core.formatting import zone_choice, zone_name
-from core.forms import MultiCheckboxField, NestedForm, PageForm, SingleLine, strip
+from core.forms import MultiCheckboxField, NestedForm, PageForm, SingleLine, optional_int, strip
 from core.i18n import SPOKEN_LANGUAGES
 from core.timeutil import COMMON_TIMEZONES, DEFAULT_TZ, in_zone, local_to_utc, naive_local_to_utc
 from events.models import School, SlotRole, Visit, VisitStatus
@@ -54,13 +54,6 @@ from kits.models import KitType
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
 #: <input type="datetime-local">; the first one is how a value is written back into the page
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-
-
-def optional_int(value):
-    """Coerce a select's value: the empty option means None."""
-    if value is None or value == "":
-        return None
-    return int(value)
 
 
 def optional_str(value):

@@ -1,1 +1,1 @@
-"""Kits: kit types now; hubs, the stock ledger, reservations and shortfall forecasts later."""
+"""Kits: kit types, hubs, stock and its tamper-evident ledger; lesson reservations, shipping and forecasts later."""

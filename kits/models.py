@@ -1,13 +1,16 @@
-"""Kit tables."""
+"""Kit tables: kit types, hubs, per-hub stock counters, and the append-only, hash-chained movement ledger."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import timeutil
+from core.db import str_enum
+from core.enums import LabelledEnum
 from core.timeutil import UTCDateTime
 from extensions import db
 
@@ -32,3 +35,139 @@ class KitType(db.Model):
     low_stock_threshold: Mapped[int] = mapped_column(default=0)
     lesson_plan_url: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
+
+
+class Hub(db.Model):
+    """A place where kits are kept. A fresh installation has one (kits.stock.DEFAULT_HUB_NAME)."""
+
+    __tablename__ = "hub"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    #: an inactive hub is listed but takes no new movements
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
+
+
+class StockLevel(db.Model):
+    """The maintained counters of one kit type at one hub: what pages read instead of summing the ledger.
+
+    Changed only by the conditional UPDATE of kits.ledger.append, in the transaction that appends the
+    movement, with CHECK constraints behind it; `flask verify-ledger` checks them against the ledger.
+    """
+
+    __tablename__ = "stock_level"
+    __table_args__ = (
+        UniqueConstraint("hub_id", "kit_type_id", name="uq_stock_level_hub_kit_type"),
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hub.id"))
+    kit_type_id: Mapped[int] = mapped_column(ForeignKey("kit_type.id"), index=True)
+    #: kits at the hub, reserved ones included
+    on_hand: Mapped[int] = mapped_column(default=0)
+    #: kits at the hub set aside for lessons; available = on_hand - reserved
+    reserved: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class MovementKind(LabelledEnum):
+    """What happened to the kits. The manual kinds (MANUAL_KINDS) are recorded by people; the others
+    come with lessons, shipments and visits."""
+
+    RECEIVED = "received", _l("Received")
+    RESERVED = "reserved", _l("Reserved for a lesson")
+    RELEASED = "released", _l("Reservation released")
+    SHIPPED = "shipped", _l("Shipped to a visit")
+    RECEIVED_AT_SCHOOL = "received_at_school", _l("Received at the school")
+    CONSUMED = "consumed", _l("Consumed")
+    RETURNED = "returned", _l("Returned to a hub")
+    WRITTEN_OFF = "written_off", _l("Written off")
+    TRANSFERRED_OUT = "transferred_out", _l("Transferred out")
+    TRANSFERRED_IN = "transferred_in", _l("Transferred in")
+    ADJUSTED = "adjusted", _l("Adjusted at a stock-take")
+    CORRECTED = "corrected", _l("Correction")
+
+
+#: the genesis: the `prev_hash` of the first movement
+GENESIS_HASH = "0" * 64
+
+
+class Movement(db.Model):
+    """One line of the append-only stock ledger. Nothing in the app edits or deletes one: a mistake is
+    corrected by a new movement (kind `corrected`) that names it in `corrects_id`.
+
+    Each movement changes one hub's counters of one kit type by `on_hand_delta` and `reserved_delta`
+    (a transfer is two movements: out at one hub, in at the other). `hash` is SHA-256 over the
+    movement's canonical content and `prev_hash`, the hash of the movement before it (kits.ledger
+    documents the canonical form), so that any later edit, deletion or insertion shows.
+    """
+
+    __tablename__ = "movement"
+    __table_args__ = (
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("id >= 1", name="id_positive"),
+        Index("ix_movement_hub_kit_type", "hub_id", "kit_type_id"),
+    )
+
+    #: the movement's place in the chain (1, 2, 3, ...), given by the ledger head, never by a sequence
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[MovementKind] = mapped_column(str_enum(MovementKind, "movement_kind"))
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hub.id"))
+    kit_type_id: Mapped[int] = mapped_column(ForeignKey("kit_type.id"), index=True)
+    #: whole kits moved (for a stock-take: the size of the difference)
+    quantity: Mapped[int]
+    #: what the movement added to the hub's on-hand and reserved counters (negative: took away)
+    on_hand_delta: Mapped[int] = mapped_column(default=0)
+    reserved_delta: Mapped[int] = mapped_column(default=0)
+    #: value of the kits moved, in fen
+    value_fen: Mapped[int] = mapped_column(default=0)
+    #: the donor or supplier of received kits
+    party: Mapped[str] = mapped_column(String(200), default="")
+    #: why: required for write-offs and corrections
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: kits counted at a stock-take (adjusted movements only)
+    counted: Mapped[int | None]
+    #: the movement this one corrects (reverses)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("movement.id"), unique=True)
+    #: the hub at the other end of a transfer
+    other_hub_id: Mapped[int | None] = mapped_column(ForeignKey("hub.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id"), index=True)
+    #: who recorded it (None: the system)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: unique: two appends can never both follow the same movement
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    hub: Mapped[Hub] = relationship(foreign_keys=[hub_id])
+    other_hub: Mapped[Hub | None] = relationship(foreign_keys=[other_hub_id])
+    kit_type: Mapped[KitType] = relationship()
+    actor = relationship("User")
+
+
+class LedgerHead(db.Model):
+    """The ledger's one head row: how many movements there are and the last one's hash.
+
+    Appending locks it (an UPDATE first, so PostgreSQL holds its row lock and SQLite its write lock)
+    so that two appends never share a `prev_hash`; verification compares it with the chain, which
+    catches movements deleted from the end.
+    """
+
+    __tablename__ = "ledger_head"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)

@@ -1,4 +1,4 @@
-"""Kit rules: kit types now; the stock ledger later."""
+"""Kit rules: kit types (the stock and its ledger: kits.stock and kits.ledger)."""
 
 from __future__ import annotations
 

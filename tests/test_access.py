@@ -119,6 +119,15 @@ TABLE = [
     # kits
     row("GET", "/kits/types", 302, 403, 403, 403, 200, endpoint="kits.kit_types"),
     row("GET", "/kits/types/new", 302, 403, 403, 403, 200, endpoint="kits.kit_type_new"),
+    # stock: programme coordinators keep it (a movement posted without its fields is shown again, 422)
+    row("GET", "/kits/stock", 302, 403, 403, 403, 200, endpoint="kits.stock_page"),
+    row("GET", "/kits/hubs", 302, 403, 403, 403, 200, endpoint="kits.hubs"),
+    row("GET", "/kits/hubs/new", 302, 403, 403, 403, 200, endpoint="kits.hub_new"),
+    row("POST", "/kits/hubs/new", 302, 403, 403, 403, 422, body={}),
+    row("GET", "/kits/movements/new", 302, 403, 403, 403, 200, endpoint="kits.movement_new"),
+    row("POST", "/kits/movements/new", 302, 403, 403, 403, 422, body={}),
+    row("GET", "/kits/ledger", 302, 403, 403, 403, 200, endpoint="kits.ledger"),
+    row("GET", "/kits/ledger/verify", 302, 403, 403, 403, 200, endpoint="kits.verify"),
     # schools
     row("GET", "/schools/", 302, 403, 403, 200, 200, endpoint="events.schools"),
     row("GET", "/schools/{school_a}", 302, 403, 403, 200, 200, endpoint="events.school"),
@@ -224,6 +233,11 @@ TABLE = [
     row("GET", "/api/v1/visits/{published_b}/roster", 401, 403, 403, 404, 200),
     row("GET", "/api/v1/kit-types", 401, 200, 200, 200, 200, endpoint="kits_api.list_kit_types"),
     row("POST", "/api/v1/kit-types", 401, 403, 403, 403, 422, body={}, endpoint="kits_api.create_kit_type"),
+    row("GET", "/api/v1/hubs", 401, 403, 403, 403, 200, endpoint="stock_api.list_hubs"),
+    row("POST", "/api/v1/hubs", 401, 403, 403, 403, 422, body={}, endpoint="stock_api.create_hub"),
+    row("GET", "/api/v1/stock", 401, 403, 403, 403, 200, endpoint="stock_api.list_stock"),
+    row("POST", "/api/v1/stock/movements", 401, 403, 403, 403, 422, body={}, endpoint="stock_api.record_movement"),
+    row("GET", "/api/v1/ledger/verify", 401, 403, 403, 403, 200, endpoint="stock_api.verify"),
     row("POST", "/api/v1/volunteers", 401, 403, 403, 403, 422, body={}, endpoint="volunteers_api.create_person"),
     row(
         "PATCH",

@@ -10,6 +10,7 @@ import pytest
 from accounts.models import Role
 from accounts.services import invite, request_password_reset
 from events.models import VisitStatus
+from kits import stock
 from mail.models import OutboxMessage
 from tests.browser.conftest import accessibility_problems, log_in
 from tests.conftest import PASSWORD
@@ -22,7 +23,8 @@ def world(make_user, make_company, make_school, make_visit, make_kit_type, db_se
     host = make_user(Role.HOST, email="pages.host@example.com")
     company = make_company(name="Pages Company")
     school = make_school(hosts=[host], name="Pages School", timezone="Asia/Urumqi")
-    kit = make_kit_type(name="Pages kit")
+    kit = make_kit_type(name="Pages kit", low_stock_threshold=5)
+    stock.receive(db_session, kit_type_id=kit.id, quantity=1, party="Pages donor", actor=admin, now=now)
     published = make_visit(school=school, title="Pages visit", kit_type=kit, lessons=2)
     draft = make_visit(school=school, status=VisitStatus.DRAFT, days_ahead=30, title="Pages draft")
     cancelled = make_visit(status=VisitStatus.CANCELLED, days_ahead=40, title="Pages cancelled")
@@ -70,6 +72,12 @@ def world(make_user, make_company, make_school, make_visit, make_kit_type, db_se
             f"/schools/{school.id}/edit",
             "/schools/new",
             "/kits/types/new",
+            "/kits/stock",
+            "/kits/hubs",
+            "/kits/hubs/new",
+            "/kits/movements/new",
+            "/kits/ledger",
+            "/kits/ledger/verify",
             "/people/new",
             "/password",
         ],

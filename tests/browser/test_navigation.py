@@ -24,7 +24,7 @@ def _nav_paths(page) -> list[str]:
     [
         (
             (Role.ADMIN,),
-            {"/", "/visits/", "/schools/", "/kits/types", "/people/", "/companies/", "/admin/invitations", "/profile"},
+            {"/", "/visits/", "/schools/", "/kits/stock", "/people/", "/companies/", "/admin/invitations", "/profile"},
         ),
         ((Role.VOLUNTEER,), {"/", "/visits/", "/profile"}),
     ],

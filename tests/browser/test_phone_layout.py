@@ -56,7 +56,7 @@ MENU = {
         "events.home",
         "events.visits",
         "events.schools",
-        "kits.kit_types",
+        "kits.stock_page",
         "volunteers.people",
         "volunteers.companies",
         "volunteers.invitations",
@@ -370,6 +370,9 @@ def _pages(app, viewer: str) -> list[str]:
             f"/schools/{school_id}",
             "/people/",
             "/kits/types",
+            "/kits/stock",
+            "/kits/movements/new",
+            "/kits/ledger/verify",
         ],
     }[viewer]
 
