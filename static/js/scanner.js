@@ -104,12 +104,19 @@
   });
 
   // The queue's news (checkin-queue.js onChange): scans waiting, a fresh roll call after a sync, a lapsed login.
+  // The queue repeats its last roll call with every change; only a roll call it has not told before is shown,
+  // or an old one would undo what this page fetched since.
+  var queueRoll = null;
+
   function showPending(state) {
     var node = byId("scan-pending");
     var waiting = queue.pending();
     node.hidden = !waiting;
     node.textContent = waiting ? (waiting === 1 ? text.pendingOne : text.pendingOther).replace("{n}", waiting) : "";
-    if (state && state.attendance) showRoll(state.attendance);
+    if (state && state.attendance && state.attendance !== queueRoll) {
+      queueRoll = state.attendance;
+      showRoll(state.attendance);
+    }
     var login = byId("scan-login");
     if (login) login.hidden = !(state && state.problem === "login");
   }
@@ -525,16 +532,25 @@
   }
 
   var rollTimer = null;
+  // Each roll call asked for is numbered: an answer that arrives after a later one's (a slow network, a
+  // scan's own refresh overtaking the timer's) is older news and is dropped.
+  var rollAsked = 0;
+  var rollShown = 0;
 
   function refreshRoll() {
     window.clearTimeout(rollTimer);
     rollTimer = window.setTimeout(refreshRoll, ROLL_EVERY_MS);
+    var asked = ++rollAsked;
     return fetch(config.attendanceUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);
         return response.json();
       })
-      .then(showRoll)
+      .then(function (roll) {
+        if (asked < rollShown) return;
+        rollShown = asked;
+        showRoll(roll);
+      })
       .catch(function () {
         /* no network: the list stays as it was, and the next try comes */
       });

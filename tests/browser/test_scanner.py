@@ -213,7 +213,7 @@ def test_the_camera_reads_a_ticket_checks_the_volunteer_in_and_ignores_it_for_a_
     expect(page.locator("#scan-announce")).to_contain_text("Zhang Wei")
     # the live list: Zhang Wei has arrived, Li Na is still awaited
     expect(_roll(page, "roll-arrived")).to_have_text(["Zhang Wei"], timeout=LIST_TIMEOUT_MS)
-    expect(_roll(page, "roll-missing")).to_have_text(["Li Na"])
+    expect(_roll(page, "roll-missing")).to_have_text(["Li Na"], timeout=LIST_TIMEOUT_MS)
     expect(page.locator("[data-count=in]")).to_have_text("1")
     expect(page.locator("[data-count=missing]")).to_have_text("1")
     assert server_state().get(Attendance, signup.id) is not None
