@@ -43,6 +43,11 @@ class ApiParser(FlaskParser):
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = ApiParser()
 
+    def arguments(self, schema, **kwargs):
+        """flask-smorest's, with a schema class made an instance once here: webargs would make one for every
+        request (a tenth of a check-in scan's time)."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+
     def errors(self, *statuses: int):
         """Document the error responses (the shared error schema) a view may give."""
 

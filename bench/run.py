@@ -262,6 +262,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=5077)
+    parser.add_argument("--only", default="", help="measure only the targets whose label contains this")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="the shared cache; 'none': without")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -304,7 +305,7 @@ def main() -> None:
         cwd=ROOT,
         env=env,
     )
-    measured = targets(built)
+    measured = [target for target in targets(built) if target.label == "/healthz" or args.only in target.label]
     try:
         for _ in range(100):
             try:

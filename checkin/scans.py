@@ -6,11 +6,12 @@ when the signup already has one, the check-out an UPDATE that needs an open chec
 database decides, not a read before the write. A scan carries the scanning phone's random
 `scan_id` and counts once however often a queue sends it: a repeat gets the first answer back.
 
-At most four statements per scan: the earlier answer to this scan id, the ticket with its signup,
-visit and whether the scanner hosts the school (one SELECT), the check-in write, the scan's row.
-A scan is the hottest write there is (a gate of volunteers, phones queueing), so these four are Core
-statements built once at import, reading only the columns the rules and the answer use: no ORM
-objects made, no statement built or its cache key computed per scan.
+At most three statements per scan: the ticket with its signup, visit, whether the scanner hosts the school
+and the answer this scan id had if it came before (one SELECT); the check-in or check-out write (a check-out
+that changed nothing asks once more which reason applies); the scan's row. On PostgreSQL a check-in's write and
+row are one statement (checkin.scan_sql). A scan is the hottest write there is (a gate of volunteers, phones
+queueing), so these are Core statements built once, reading only the columns the rules and the answer use: no
+ORM objects made, no statement built or its cache key computed per scan.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from accounts.models import Company, User
+from checkin import scan_sql
 from checkin.access import scanner_hosts_visit
 from checkin.models import Attendance, Direction, Scan, Ticket
 from checkin.tickets import TICKETED, hash_code, hash_secret, normalise_code, secret_from
@@ -145,9 +147,11 @@ def scan(
         refused = typed_for is not None and not _may_scan(session, scanner, typed_for)
         answer = ScanAnswer("not_allowed" if refused else "unknown_ticket", direction, scanned_at)
     else:
-        answer = ScanAnswer(
-            _reason(session, found, scanner, direction, scanned_at, visit_id), direction, scanned_at, found.signup
-        )
+        refused = _refusal(found, scanner, direction, scanned_at, visit_id)
+        if refused is None and direction == Direction.IN and session.get_bind().dialect.name == "postgresql":
+            return _attend_and_keep(session, found, direction, scanned_at, scan_id=scan_id, scanner=scanner, now=now)
+        reason = refused or _attend(session, found.signup, direction, scanned_at)
+        answer = ScanAnswer(reason, direction, scanned_at, found.signup)
     return keep(
         session,
         answer,
@@ -317,27 +321,22 @@ def _may_scan(session: Session, scanner: User, visit_id: int) -> bool:
     return bool(_run(session, _HOSTS_VISIT, {"scanner_id": scanner.id, "visit_id": visit_id}).scalar())
 
 
-def _reason(
-    session: Session,
-    ticket: _Found,
-    scanner: User,
-    direction: Direction,
-    scanned_at: datetime,
-    visit_id: int | None,
-) -> str:
+def _refusal(
+    ticket: _Found, scanner: User, direction: Direction, scanned_at: datetime, visit_id: int | None
+) -> str | None:
+    """Why the scan does not count, read before anything is written; None when it may count."""
     if not (scanner.is_admin or ticket.hosts):  # checkin.access.can_scan, its SQL half read with the ticket
         return "not_allowed"
     if visit_id is not None and visit_id != ticket.visit_id:
         return "wrong_visit"
     if ticket.revoked_at is not None:
         return "revoked"
-    return attend(session, ticket.signup, direction, scanned_at)
+    return _refused(ticket.signup, direction, scanned_at)
 
 
-def attend(session: Session, signup: Signup | ScannedSignup, direction: Direction, scanned_at: datetime) -> str:
-    """The rules of coming and going, however the attempt arrives (a host's scan, the visit's poster):
-    a place that still holds, a visit not cancelled, inside its time window. Records the check-in or
-    check-out when it counts; answers `ok` or the reason it does not."""
+def _refused(signup: Signup | ScannedSignup, direction: Direction, scanned_at: datetime) -> str | None:
+    """The rules of coming and going before the write: a place that still holds, a visit not cancelled,
+    inside its time window."""
     visit = signup.visit
     if signup.status not in TICKETED:
         return "revoked"
@@ -345,23 +344,68 @@ def attend(session: Session, signup: Signup | ScannedSignup, direction: Directio
         return "visit_cancelled"
     if scanned_at < visit.starts_at - EARLY:
         return "too_early"
+    if scanned_at > (visit.ends_at if direction == Direction.IN else visit.ends_at + LATE_CHECKOUT):
+        return "too_late"
+    return None
+
+
+def attend(session: Session, signup: Signup | ScannedSignup, direction: Direction, scanned_at: datetime) -> str:
+    """The rules of coming and going, however the attempt arrives (a host's scan, the visit's poster):
+    a place that still holds, a visit not cancelled, inside its time window. Records the check-in or
+    check-out when it counts; answers `ok` or the reason it does not."""
+    return _refused(signup, direction, scanned_at) or _attend(session, signup, direction, scanned_at)
+
+
+def _attend(session: Session, signup: Signup | ScannedSignup, direction: Direction, scanned_at: datetime) -> str:
+    """The check-in or check-out write, once the rules allow it: `ok`, or why it changed nothing."""
     if direction == Direction.IN:
-        if scanned_at > visit.ends_at:
-            return "too_late"
         came = insert_or_ignore(
             session,
             Attendance,
-            dict(signup_id=signup.id, visit_id=visit.id, checked_in_at=scanned_at, closed_at_end=False),
+            dict(signup_id=signup.id, visit_id=signup.visit.id, checked_in_at=scanned_at, closed_at_end=False),
             conflict_on=["signup_id"],
         )
         return "ok" if came else "already_checked_in"
-    if scanned_at > visit.ends_at + LATE_CHECKOUT:
-        return "too_late"
     left = _run(session, _CHECK_OUT, {"checked_out_signup_id": signup.id, "scanned_at": scanned_at}).rowcount
     if left:
         return "ok"
     state = _run(session, _CHECKED_OUT, {"signup_id": signup.id}).scalar()
     return "already_checked_out" if state else "not_checked_in"
+
+
+def _attend_and_keep(
+    session: Session,
+    ticket: _Found,
+    direction: Direction,
+    scanned_at: datetime,
+    *,
+    scan_id: str,
+    scanner: User,
+    now: datetime,
+) -> ScanAnswer:
+    """PostgreSQL: the check-in and the scan's row in one statement (checkin.scan_sql); the same scan id
+    stored at the same moment by another request gets that request's answer."""
+    signup = ticket.signup
+    values = {
+        "signup_id": signup.id,
+        "visit_id": ticket.visit_id,
+        "scan_id": scan_id,
+        "ticket_id": ticket.id,
+        "scanner_id": scanner.id,
+        "direction": direction,
+        "scanned_at": scanned_at,
+        "received_at": now,
+        "closed_at_end": False,
+        "correction_reason": "",
+    }
+    params = {f"the_{name}": value for name, value in values.items()}
+    statement = scan_sql.CHECK_IN_AND_KEEP
+    if session.autoflush:
+        session.flush()
+    stored = session.execute(statement, params).first()
+    if stored is None:
+        return _answer_of(session, _run(session, _EARLIER, {"scan_id": scan_id}).one())
+    return ScanAnswer(stored.reason, direction, scanned_at, signup)
 
 
 def _answer_of(session: Session, stored) -> ScanAnswer:

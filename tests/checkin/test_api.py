@@ -83,9 +83,11 @@ def test_a_host_checks_a_volunteer_in_and_is_shown_who_it_is(app, client, db_ses
     assert db_session.get(Attendance, signup.id).checked_in_at == gate.during(-10)
 
 
-def test_a_scan_request_takes_four_statements(client, db_session, clock, gate, host, make_company):
+def test_a_check_in_request_takes_four_statements_and_three_on_postgresql(
+    client, db_session, clock, gate, host, make_company
+):
     """The token with its account and roles; the ticket with its visit, person, company and the scan id's earlier
-    answer; the check-in; the scan. Nothing after the commit."""
+    answer; the check-in and the scan (one statement on PostgreSQL). Nothing after the commit."""
     signup, ticket = gate.volunteer()
     signup.user.company = make_company()
     db_session.commit()
@@ -102,7 +104,8 @@ def test_a_scan_request_takes_four_statements(client, db_session, clock, gate, h
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert answer["reason"] == "ok" and answer["volunteer"]["company"]
-    assert len(seen) == 4, "\n\n".join(statement[:200] for statement in seen)
+    expected = 3 if db.engine.dialect.name == "postgresql" else 4
+    assert len(seen) == expected, "\n\n".join(statement[:200] for statement in seen)
 
 
 def test_the_answer_is_in_the_scanners_language(client, clock, gate, bearer):
