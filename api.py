@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import current_app, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from core.errors import CODES, DomainError
 from core.http import API_PREFIX, bearer_token, is_api_request, json_error
+from core.i18n import gettext as _
 from extensions import csrf
 
 #: HTTP status -> error code for errors raised by Flask, Werkzeug and webargs rather than by rules

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from flask import Flask, g, jsonify, make_response, render_template
 from flask import Request as FlaskRequest
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -25,7 +24,8 @@ from core.cache import init_cache
 from core.db import check_idle_connections, configure_sqlite, forbid_writes_in_safe_requests
 from core.errors import DomainError
 from core.http import is_api_request, json_error
-from core.i18n import LOCALES, current_locale_code, html_lang, selected_locale
+from core.i18n import LOCALES, current_locale_code, html_lang, install_template_gettext, selected_locale
+from core.i18n import gettext as _
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent
@@ -100,6 +100,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=selected_locale, default_translation_directories=str(ROOT / "translations"))
+    install_template_gettext(app)
     limiter.init_app(app)
 
     from calendars.stamps import WATCHED_TABLES

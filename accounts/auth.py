@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, g, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
 from accounts.services import user_for_api_token
 from core.http import bearer_token, is_api_request, json_error
+from core.i18n import lazy_gettext as _l
 from extensions import db, login_manager
 
 

@@ -1,11 +1,11 @@
 """Account forms: shape only; the rules live in services."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from accounts.models import Role
 from core.forms import PageForm, SingleLine, strip
+from core.i18n import lazy_gettext as _l
 
 
 class LoginForm(PageForm):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from accounts import services
@@ -13,6 +12,7 @@ from accounts.models import Role
 from accounts.sessions import account_key, account_limits, end_session, login_limits, sign_in_limit, start_session
 from core.http import safe_next
 from core.i18n import LOCALES
+from core.i18n import gettext as _
 from core.web import act, form_status, paginate, submit
 from extensions import db, limiter
 from mail import services as mail

@@ -14,7 +14,6 @@ from collections import defaultdict
 from datetime import datetime
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import Row, Select, and_, select
 from sqlalchemy.orm import Session, defaultload, joinedload, selectinload
 
@@ -23,6 +22,7 @@ from calendars.models import FeedKind
 from calendars.services import feed_title
 from calendars.stamps import was_public
 from core.i18n import DEFAULT_LOCALE
+from core.i18n import gettext as _
 from events.ical import CANCELLED, calendar, labelled, visit_details, visit_event, visit_status
 from events.models import School, Visit, VisitStatus
 from volunteers.access import sees_day_of

@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,7 @@ from calendars.access import may_have_feed
 from calendars.models import CalendarFeed, FeedKind
 from core.db import begin_write, insert_or_ignore
 from core.errors import DomainError
+from core.i18n import gettext as _
 from core.security import derived_secret, hash_token
 from core.urls import external_url
 from events.access import hosted_school_ids

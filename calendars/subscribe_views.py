@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from flask import abort, g, render_template, url_for
-from flask_babel import gettext as _
 
 from accounts.access import SIGNED_IN, requires, viewer
 from calendars import bp, services
+from core.i18n import gettext as _
 from core.qr import qr_svg_inline
 from core.web import way_back
 from extensions import db

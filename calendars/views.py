@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, abort, g, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from accounts.access import SIGNED_IN, requires, viewer
@@ -21,6 +20,7 @@ from calendars import bp, feed_cache, feeds, services
 from calendars.stamps import Stamp, change_stamp
 from core.http import safe_next
 from core.i18n import DEFAULT_LOCALE, current_locale_code
+from core.i18n import gettext as _
 from core.web import act
 from events.access import can_see_visit
 from events.models import Visit

@@ -13,7 +13,6 @@ import json
 
 import marshmallow as ma
 from flask import abort, g, jsonify, make_response, request
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from accounts.access import SIGNED_IN, requires, viewer
@@ -23,6 +22,7 @@ from checkin.access import can_scan
 from checkin.attendance import checkin_bundle, roll_call
 from checkin.models import Direction, Scan
 from core.errors import DomainError
+from core.i18n import lazy_gettext as _l
 from events.models import SlotRole, Visit
 from extensions import db
 

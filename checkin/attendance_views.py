@@ -4,7 +4,6 @@ students attended as the host records them (which completes the visit)."""
 from __future__ import annotations
 
 from flask import abort, g, render_template, request, url_for
-from flask_babel import gettext as _
 
 from accounts.access import SIGNED_IN, requires, viewer
 from checkin import bp
@@ -13,6 +12,7 @@ from checkin.attendance import roll_call
 from checkin.forms import CorrectionForm, students_form
 from checkin.hours import correct_attendance, minutes_counted, record_students
 from checkin.models import Attendance
+from core.i18n import gettext as _
 from core.timeutil import in_zone, local_to_utc
 from core.web import form_status, submit
 from events.access import can_plan

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from checkin.hours import StudentCounts
 from core.forms import PageForm
+from core.i18n import lazy_gettext as _l
 from events.models import Visit
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]

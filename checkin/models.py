@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import timeutil
 from core.db import str_enum
 from core.enums import LabelledEnum
+from core.i18n import lazy_gettext as _l
 from core.timeutil import UTCDateTime
 from extensions import db
 from volunteers.models import Signup

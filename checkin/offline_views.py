@@ -14,10 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Response, current_app, url_for
-from flask_babel import lazy_gettext as _l
 
 from checkin import bp
 from checkin.scans import REASONS
+from core.i18n import lazy_gettext as _l
 from extensions import limiter
 
 #: in the worker's source, replaced by the manifest

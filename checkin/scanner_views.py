@@ -12,8 +12,6 @@ import secrets
 
 from flask import abort, g, render_template, request, url_for
 from flask_babel import get_translations
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, Length
@@ -27,6 +25,8 @@ from checkin.scans import REASONS, ScanAnswer, scan
 from core.errors import DomainError
 from core.formatting import clocktime
 from core.forms import PageForm, SingleLine, strip
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 from events.models import Visit
 from extensions import db, limiter
 

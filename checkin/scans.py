@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
@@ -30,6 +29,7 @@ from checkin.models import Attendance, Direction, Scan, Ticket
 from checkin.tickets import TICKETED, hash_code, hash_secret, normalise_code, secret_from
 from core.db import insert_or_ignore
 from core.errors import DomainError
+from core.i18n import lazy_gettext as _l
 from events.models import RoleSlot, SlotRole, Visit, VisitStatus
 from volunteers.models import Signup, SignupStatus
 

@@ -14,7 +14,6 @@ import secrets
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -37,6 +36,7 @@ from checkin.tickets import (
 )
 from core.db import begin_write
 from core.errors import DomainError
+from core.i18n import gettext as _
 from core.i18n import html_lang
 from core.qr import qr_png, qr_svg, qr_svg_inline
 from core.urls import external_url

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from core.i18n import lazy_gettext as _l
 
 #: code -> (HTTP status, default message). Tests assert codes; people read the messages.
 CODES: dict[str, tuple[int, object]] = {

@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_timezone_name
 from babel.numbers import format_currency
-from flask_babel import get_locale, gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 
+from core.i18n import gettext
+from core.i18n import lazy_gettext as _l
 from core.timeutil import DEFAULT_TZ
 
 #: Zones whose everyday name CLDR does not give: China's two clocks as people in China say

@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectMultipleField, ValidationError, widgets
 
 from core.errors import DomainError, all_problems
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 
 #: line breaks (CR, LF, NEL, U+2028, U+2029) and every other C0 and C1 control character
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -12,8 +12,6 @@ from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from typing import ClassVar
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from wtforms import (
     BooleanField,
@@ -37,6 +35,8 @@ from core.errors import DomainError, all_problems
 from core.formatting import zone_choice, zone_name
 from core.forms import MultiCheckboxField, NestedForm, PageForm, SingleLine, optional_int, strip
 from core.i18n import SPOKEN_LANGUAGES
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 from core.timeutil import COMMON_TIMEZONES, DEFAULT_TZ, in_zone, local_to_utc, naive_local_to_utc
 from events.models import School, SlotRole, Visit, VisitStatus
 from events.services import (

@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from icalendar import Timezone
 
 from core.formatting import clockrange
+from core.i18n import gettext as _
 from core.timeutil import DEFAULT_TZ
 from core.urls import external_url
 from events.models import Visit, VisitStatus

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import timeutil
 from core.db import str_enum
 from core.enums import LabelledEnum
+from core.i18n import lazy_gettext as _l
 from core.timeutil import DEFAULT_TZ, UTCDateTime
 from extensions import db
 

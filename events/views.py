@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from accounts.access import SIGNED_IN, can_see_contact, requires, viewer
 from accounts.models import Role
 from core.errors import DomainError
 from core.http import safe_next
 from core.i18n import SPOKEN_LANGUAGES
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 from core.web import act, form_status, page_args, paginate, submit
 from events import services
 from events.access import can_plan, can_see_school, can_see_visit, sees_drafts

@@ -1,6 +1,5 @@
 """Kit forms: kit types, hubs, and recording a movement."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -15,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from core.forms import PageForm, SingleLine, optional_int, strip
+from core.i18n import lazy_gettext as _l
 
 #: what a field needed by the chosen kind of movement says when it is empty
 NEEDED = _l("Fill this in for this kind of movement.")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from accounts.access import requires, viewer
 from accounts.models import Role
+from core.i18n import gettext as _
 from core.web import form_status, paginate, submit
 from extensions import db
 from kits import services, stock

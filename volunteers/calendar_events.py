@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.models import User
 from core.i18n import DEFAULT_LOCALE
+from core.i18n import gettext as _
 from events.ical import CANCELLED, CONFIRMED, TENTATIVE, calendar, labelled, visit_details, visit_event
 from events.models import RoleSlot, SlotRole, VisitStatus
 from volunteers.access import sees_day_of

@@ -1,6 +1,5 @@
 """Volunteer forms."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -9,6 +8,7 @@ from accounts.forms import NewAccountMixin
 from accounts.models import Role, TrainingStatus
 from core.forms import MultiCheckboxField, PageForm, SingleLine, strip
 from core.i18n import LOCALES, SPOKEN_LANGUAGES, html_lang
+from core.i18n import lazy_gettext as _l
 
 
 def language_choices():

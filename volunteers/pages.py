@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
+from core.i18n import gettext as _
 from extensions import db
 from volunteers.models import Signup
 from volunteers.waitlist import waitlist_position

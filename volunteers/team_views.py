@@ -4,8 +4,6 @@ company coordinator's pages (the team, signing up a colleague, the join code).""
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -13,6 +11,8 @@ from accounts import services as accounts
 from accounts.access import requires
 from accounts.models import Company, Role, User
 from core.downloads import csv_response
+from core.i18n import gettext as _
+from core.i18n import ngettext
 from core.timeutil import in_zone
 from core.urls import external_url
 from core.web import act, form_status, submit, way_back

@@ -5,7 +5,6 @@ Rosters and the company coordinator's pages are in `volunteers/team_views.py`, o
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -19,6 +18,7 @@ from core.downloads import json_response
 from core.errors import DomainError
 from core.http import safe_next
 from core.i18n import SPOKEN_LANGUAGES, browser_locale, current_locale_code
+from core.i18n import gettext as _
 from core.web import act, form_status, page_args, paginate, submit, way_back
 from events.access import can_see_visit
 from events.models import RoleSlot, School, Visit, VisitStatus
