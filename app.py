@@ -126,7 +126,9 @@ def _register_blueprints(app: Flask) -> None:
     from checkin.ticket_links import register as register_ticket_links
     from checkin.tickets import connect_receivers as issue_tickets_on_confirmation
     from events.api import schools_blp, visits_blp
+    from events.kit_views import bp as visit_kits_bp
     from events.views import bp as events_bp
+    from events.visit_kits import connect_receivers as keep_kit_reservations
     from kits.api import blp as kits_api
     from kits.api import stock_blp as stock_api
     from kits.views import bp as kits_bp
@@ -136,7 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from volunteers.signups import connect_receivers
     from volunteers.views import bp as volunteers_bp
 
-    for blueprint in (accounts_bp, volunteers_bp, events_bp, kits_bp, checkin_bp, calendars_bp):
+    for blueprint in (accounts_bp, volunteers_bp, events_bp, visit_kits_bp, kits_bp, checkin_bp, calendars_bp):
         app.register_blueprint(blueprint)
     api_plumbing.init_api(
         app,
@@ -159,6 +161,8 @@ def _register_blueprints(app: Flask) -> None:
     # "My signups" gets each ticket's link through volunteers' hook (volunteers.ticket_links).
     register_ticket_links(app)
     close_checkins_on_completion()
+    # Lessons' kit reservations follow their visit through events' signals (events.visit_kits).
+    keep_kit_reservations()
 
 
 def _error_page(status: int, title: str, message: str):

@@ -23,6 +23,7 @@ from events.services import (
     publish_visit,
 )
 from kits.services import create_kit_type
+from kits.stock import receive
 
 DEMO_PASSWORD = "scivisit-demo-2026"  # noqa: S105 - printed for the demo logins on purpose
 
@@ -88,6 +89,10 @@ SCHOOLS = [
         "connectivity_notes": "只有学校门口有信号。Signal only at the school gate.",
     },
 ]
+
+#: the donor of the demo's stock, and how many kits of each of KIT_TYPES it gave
+DONOR = "星光科技基金会 Star Tech Foundation"
+KIT_STOCK = (40, 80, 60, 50)
 
 KIT_TYPES = [
     {
@@ -264,6 +269,9 @@ def seed_demo(session: Session, now: datetime) -> dict | None:
     schools = [create_school(session, values, now=now) for values in SCHOOLS]
     schools[0].hosts.append(users["host@scivisit.demo"])
     kits = [create_kit_type(session, values, now=now) for values in KIT_TYPES]
+    # Donated stock at the default hub, so the visits' lessons find their kits reserved.
+    for kit, quantity in zip(kits, KIT_STOCK, strict=True):
+        receive(session, kit_type_id=kit.id, quantity=quantity, party=DONOR, actor=None, now=now - timedelta(days=60))
 
     past = _visit(session, now, schools[0], "火星车科学日 Mars rover science day", -21, kits)
     publish_visit(session, past, now=past.starts_at - timedelta(days=20))

@@ -74,6 +74,20 @@ CODES: dict[str, tuple[int, object]] = {
     ),
     "already_corrected": (409, _l("This movement has already been corrected.")),
     "not_correctable": (409, _l("This movement cannot be corrected.")),
+    "kit_shortfall": (
+        409,
+        _l("Some lessons do not have all their kits reserved. Give a reason to publish anyway, or add stock first."),
+    ),
+    "lesson_kits_shipped": (
+        409,
+        _l("Kits were already shipped for this lesson: its kit type and hub stay as they are."),
+    ),
+    "ship_exceeds_reserved": (409, _l("That is more kits than are reserved for this visit.")),
+    "nothing_shipped": (409, _l("No kits of this type were shipped to this visit.")),
+    "arrival_already_confirmed": (409, _l("The arrival of these kits has already been confirmed.")),
+    "received_exceeds_shipped": (422, _l("That is more kits than were shipped.")),
+    "arrival_not_confirmed": (409, _l("Confirm first how many of these kits arrived.")),
+    "kit_count_exceeds_received": (422, _l("That is more kits than are still at the school.")),
 }
 
 

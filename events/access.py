@@ -60,3 +60,9 @@ def can_see_school(user: User | None, school: School) -> bool:
 def can_plan(user: User | None) -> bool:
     """Programme coordinators plan schools and visits: create, edit, publish, cancel, complete."""
     return user is not None and user.is_admin
+
+
+def can_see_kits(user: User | None, visit: Visit) -> bool:
+    """A visit's kits (reserved, shipped, arrived, used) are for programme coordinators and the school's hosts,
+    who confirm arrivals and record what was used; volunteers see no kit controls."""
+    return user is not None and (user.is_admin or hosts_school(user, visit.school))

@@ -25,7 +25,8 @@ from api_schemas import (
 )
 from core.errors import DomainError
 from events import services
-from events.access import can_see_school, can_see_visit
+from events import visit_kits as kit_journey
+from events.access import can_see_kits, can_see_school, can_see_visit
 from events.models import School, SlotRole, Visit, VisitStatus
 from events.schemas import SchoolRefSchema
 from events.services import LessonData, SatelliteData, SlotData, VisitData, VisitFilter
@@ -200,6 +201,7 @@ class VisitSchema(ma.Schema):
     meeting_point = ma.fields.String(required=True)
     what_to_bring = ma.fields.String(required=True)
     livestream_url = ma.fields.String(required=True)
+    hub_id = ma.fields.Integer(required=True, metadata={"description": "The hub the lessons' kits come from"})
     slots = ma.fields.List(ma.fields.Nested(SlotSchema), required=True)
     lessons = ma.fields.List(ma.fields.Nested(LessonSchema), required=True)
     satellites = ma.fields.List(ma.fields.Nested(SatelliteSchema), required=True)
@@ -262,6 +264,7 @@ class VisitCreateSchema(ma.Schema):
     meeting_point = text(300, load_default="")
     what_to_bring = text(2000, load_default="")
     livestream_url = url_field(500, load_default="")
+    hub_id = id_field(load_default=None, metadata={"description": "Where the lessons' kits come from; default hub"})
     slots = _list(SlotInSchema, len(SlotRole), load_default=list)
     lessons = _list(LessonInSchema, MAX_LESSONS, load_default=list)
     satellites = _list(SatelliteInSchema, MAX_SATELLITES, load_default=list)
@@ -279,6 +282,7 @@ class VisitChangeSchema(ma.Schema):
     meeting_point = text(300)
     what_to_bring = text(2000)
     livestream_url = url_field(500)
+    hub_id = id_field()
     slots = _list(SlotChangeSchema, len(SlotRole))
     lessons = _list(LessonChangeSchema, MAX_LESSONS)
     satellites = _list(SatelliteInSchema, MAX_SATELLITES)
@@ -390,14 +394,23 @@ def update_visit(args, visit_id: int):
     return visit
 
 
+class PublishSchema(ma.Schema):
+    override_reason = text(
+        2000,
+        load_default="",
+        metadata={"description": "Why publish although lessons are short of kits (needed then: 409 kit_shortfall)"},
+    )
+
+
 @visits_blp.post("/<int:visit_id>/publish")
 @requires(Role.ADMIN)
+@visits_blp.arguments(PublishSchema, required=False)
 @visits_blp.response(200, VisitSchema)
 @visits_blp.errors(401, 403, 404, 409)
-def publish_visit(visit_id: int):
-    """Publish a draft visit: volunteers can see it and sign up."""
+def publish_visit(args, visit_id: int):
+    """Publish a draft visit: volunteers can see it and sign up; kits short need a reason (409 kit_shortfall)."""
     visit = _visit_or_404(visit_id)
-    services.publish_visit(db.session, visit, now=g.now)
+    services.publish_visit(db.session, visit, now=g.now, override_reason=args.get("override_reason", ""))
     db.session.commit()
     return visit
 
@@ -412,3 +425,111 @@ def cancel_visit(visit_id: int):
     services.cancel_visit(db.session, visit, now=g.now)
     db.session.commit()
     return visit
+
+
+class VisitKitSchema(ma.Schema):
+    kit_type_id = ma.fields.Integer(required=True)
+    kit_type_name = ma.fields.String(required=True)
+    consumable = ma.fields.Boolean(required=True)
+    needed = ma.fields.Integer(required=True, metadata={"description": "Kits the lessons need"})
+    reserved = ma.fields.Integer(required=True, metadata={"description": "Kits set aside at the hub"})
+    shortfall = ma.fields.Integer(required=True, metadata={"description": "Kits the lessons still miss"})
+    shipped = ma.fields.Integer(required=True)
+    received = ma.fields.Integer(
+        required=True, allow_none=True, metadata={"description": "Counted at the school; null: not confirmed yet"}
+    )
+    consumed = ma.fields.Integer(required=True)
+    returned = ma.fields.Integer(required=True)
+    carrier = ma.fields.String(required=True)
+    tracking_number = ma.fields.String(required=True)
+
+
+class VisitKitsSchema(ma.Schema):
+    visit_id = ma.fields.Integer(required=True)
+    hub_id = ma.fields.Integer(required=True)
+    shortfall = ma.fields.Integer(required=True, metadata={"description": "Kits missing over all lessons"})
+    override_reason = ma.fields.String(
+        required=True, metadata={"description": "Why the visit was published although kits were short"}
+    )
+    kits = ma.fields.List(ma.fields.Nested(VisitKitSchema), required=True)
+
+
+def _kits_visit_or_error(visit_id: int) -> Visit:
+    """The visit, if the caller may see its kits: 404 if the visit is hidden, 403 otherwise."""
+    visit = _visit_or_404(visit_id)
+    if not can_see_kits(viewer(), visit):
+        raise DomainError("forbidden")
+    return visit
+
+
+def _kits_answer(visit: Visit) -> dict:
+    rows = kit_journey.summary(db.session, visit)
+    return {
+        "visit_id": visit.id,
+        "hub_id": visit.hub_id,
+        "shortfall": sum(row.shortfall for row in rows),
+        "override_reason": visit.kits_override_reason,
+        "kits": rows,
+    }
+
+
+@visits_blp.get("/<int:visit_id>/kits")
+@requires(SIGNED_IN)
+@visits_blp.response(200, VisitKitsSchema)
+@visits_blp.errors(401, 403, 404)
+def visit_kits(visit_id: int):
+    """A visit's kits per kit type: reserved, shipped, received, consumed, returned (coordinators and its hosts)."""
+    return _kits_answer(_kits_visit_or_error(visit_id))
+
+
+class ShipSchema(ma.Schema):
+    quantity = integer(1, 1_000_000, required=True, metadata={"description": "Reserved kits to ship"})
+    carrier = text(100, one_line=True, load_default="")
+    tracking_number = text(100, one_line=True, load_default="")
+
+
+class ArrivalSchema(ma.Schema):
+    received = integer(0, 1_000_000, required=True, metadata={"description": "Kits counted at the school"})
+
+
+class UseSchema(ma.Schema):
+    consumed = integer(0, 1_000_000, load_default=0)
+    returned = integer(0, 1_000_000, load_default=0)
+    hub_id = id_field(load_default=None, metadata={"description": "Where returned kits go; default: the visit's hub"})
+
+
+def _kit_step(visit_id: int, kit_type_id: int, step, args: dict) -> dict:
+    visit = _kits_visit_or_error(visit_id)
+    step(db.session, visit, {"kit_type_id": kit_type_id, **args}, actor=viewer(), now=g.now)
+    db.session.commit()
+    return _kits_answer(visit)
+
+
+@visits_blp.post("/<int:visit_id>/kits/<int:kit_type_id>/ship")
+@requires(Role.ADMIN)
+@visits_blp.arguments(ShipSchema)
+@visits_blp.response(200, VisitKitsSchema)
+@visits_blp.errors(401, 403, 404, 409)
+def ship_kits(args, visit_id: int, kit_type_id: int):
+    """Ship reserved kits of a type to the school (409 ship_exceeds_reserved, arrival_already_confirmed)."""
+    return _kit_step(visit_id, kit_type_id, kit_journey.ship, args)
+
+
+@visits_blp.post("/<int:visit_id>/kits/<int:kit_type_id>/arrival")
+@requires(Role.ADMIN, Role.HOST)
+@visits_blp.arguments(ArrivalSchema)
+@visits_blp.response(200, VisitKitsSchema)
+@visits_blp.errors(401, 403, 404, 409)
+def confirm_kits(args, visit_id: int, kit_type_id: int):
+    """The school's host (or a coordinator) counts what arrived (409 nothing_shipped, 422 received_exceeds_shipped)."""
+    return _kit_step(visit_id, kit_type_id, kit_journey.confirm_arrival, args)
+
+
+@visits_blp.post("/<int:visit_id>/kits/<int:kit_type_id>/use")
+@requires(Role.ADMIN, Role.HOST)
+@visits_blp.arguments(UseSchema)
+@visits_blp.response(200, VisitKitsSchema)
+@visits_blp.errors(401, 403, 404, 409)
+def use_kits(args, visit_id: int, kit_type_id: int):
+    """Kits consumed at the school and returned to a hub (409 arrival_not_confirmed, 422 kit_count_exceeds_received)."""
+    return _kit_step(visit_id, kit_type_id, kit_journey.record_use, args)

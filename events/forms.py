@@ -268,6 +268,13 @@ class VisitForm(PageForm):
         default=24,
         validators=[Optional(), NumberRange(min=0, max=720)],
     )
+    hub_id = SelectField(
+        _l("Kits come from"),
+        coerce=optional_int,
+        choices=[],
+        validate_choice=False,  # the rules check the hub (unknown_hub, hub_inactive)
+        description=_l("The hub the lessons' kits are reserved at."),
+    )
     slots = FieldList(FormField(SlotForm), _l("Volunteer roles"), min_entries=1)
     lessons = FieldList(FormField(LessonForm), _l("Lessons"), min_entries=1)
     satellites = FieldList(FormField(SatelliteForm), _l("Schools watching the livestream"))
@@ -295,9 +302,10 @@ class VisitForm(PageForm):
             self[grow].append_entry()
         return grow is not None
 
-    def set_choices(self, *, schools: list[School], kit_types: list[KitType]) -> None:
-        """Offer `schools` as the host and the satellite schools, and `kit_types` for each lesson."""
+    def set_choices(self, *, schools: list[School], kit_types: list[KitType], hubs: list = ()) -> None:
+        """Offer `schools` as the host and the satellite schools, `kit_types` for each lesson, `hubs` for the kits."""
         self.school_id.choices = school_choices(schools, _("Choose a school"), show_zone=True)
+        self.hub_id.choices = [SelectChoice(str(hub.id), hub.name) for hub in hubs]
         kits = kit_type_choices(kit_types)
         satellites = school_choices(schools, _("Choose a school"))
         for row in self.lessons:

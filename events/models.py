@@ -144,8 +144,14 @@ class Visit(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the hub the lessons' kits are reserved at and shipped from
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hub.id"), index=True)
+    #: why the visit was published although lessons were short of kits ("" if it was not)
+    kits_override_reason: Mapped[str] = mapped_column(Text, default="")
+    kits_overridden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     school: Mapped[School] = relationship(lazy="joined")
+    hub = relationship("Hub")
     slots: Mapped[list[RoleSlot]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", order_by="RoleSlot.id"
     )

@@ -13,7 +13,7 @@ from accounts.services import set_roles
 from core.errors import DomainError, Problems
 from core.i18n import SPOKEN_LANGUAGES
 from core.timeutil import in_zone, is_valid_timezone
-from events import signals
+from events import signals, visit_kits
 from events.access import can_plan, hosted_school_ids, visible_schools, visible_visits
 from events.models import Lesson, RoleSlot, SatelliteSchool, School, SlotRole, Visit, VisitStatus
 from kits.models import KitType
@@ -164,6 +164,7 @@ class VisitData:
     slots: list[SlotData] = field(default_factory=list)
     lessons: list[LessonData] = field(default_factory=list)
     satellites: list[SatelliteData] = field(default_factory=list)
+    hub_id: int | None = None  #: where the lessons' kits come from; None: the default hub
 
 
 def _check_visit(session: Session, data: VisitData, visit: Visit | None) -> School:
@@ -182,6 +183,7 @@ def _check_visit(session: Session, data: VisitData, visit: Visit | None) -> Scho
     _check_slots(problems, data.slots, visit)
     _check_lessons(session, problems, data, visit)
     _check_satellites(session, problems, data)
+    visit_kits.check_hub(session, problems, data, visit)
     problems.raise_if_any()
     return school
 
@@ -342,6 +344,7 @@ def create_visit(session: Session, data: VisitData, *, now: datetime) -> Visit:
     visit = Visit(status=VisitStatus.DRAFT, created_at=now)
     session.add(visit)
     _apply(session, visit, data, now)
+    signals.visit_saved.send(visit, session=session, now=now)
     return visit
 
 
@@ -360,6 +363,7 @@ def update_visit(session: Session, visit: Visit, data: VisitData, *, now: dateti
     capacities = {slot.id: slot.capacity for slot in visit.slots}
     _apply(session, visit, data, now)
     changes = {name: (old, getattr(visit, name)) for name, old in before.items() if getattr(visit, name) != old}
+    signals.visit_saved.send(visit, session=session, now=now)
     if changes:
         visit.revision += 1
     if changes and visit.status == VisitStatus.PUBLISHED:
@@ -404,14 +408,16 @@ def is_in_past(visit: Visit, now: datetime) -> bool:
     return visit.starts_at <= now
 
 
-def publish_visit(session: Session, visit: Visit, *, now: datetime) -> Visit:
+def publish_visit(session: Session, visit: Visit, *, now: datetime, override_reason: str = "") -> Visit:
     """Make a draft visible to volunteers; signup opens now unless a time was set.
 
-    Raises: invalid_status_transition, visit_in_past (nobody could sign up for a visit that has begun).
+    Raises: invalid_status_transition, visit_in_past (nobody could sign up for a visit that has begun),
+    kit_shortfall (lessons short of kits, and no `override_reason`).
     """
     if VisitStatus.PUBLISHED in _TRANSITIONS[visit.status] and is_in_past(visit, now):
         raise DomainError("visit_in_past")
     _move(visit, VisitStatus.PUBLISHED)
+    signals.visit_publishing.send(visit, session=session, now=now, override_reason=override_reason)
     visit.published_at = now
     if visit.signup_opens_at is None:
         visit.signup_opens_at = min(now, visit.effective_signup_closes_at)

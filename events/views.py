@@ -12,13 +12,14 @@ from core.i18n import SPOKEN_LANGUAGES
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.web import act, form_status, page_args, paginate, submit
-from events import services
-from events.access import can_plan, can_see_school, can_see_visit, sees_drafts
+from events import services, visit_kits
+from events.access import can_plan, can_see_kits, can_see_school, can_see_visit, sees_drafts
 from events.forms import SchoolFilterForm, SchoolForm, VisitFilterForm, VisitForm, on_form_rows
 from events.models import School, Visit, VisitStatus
 from events.services import VisitFilter
 from extensions import db
 from kits.services import list_kit_types
+from kits.stock import list_hubs
 
 bp = Blueprint("events", __name__)
 
@@ -99,9 +100,13 @@ def visit(visit_id: int):
     actions = []
     if planner:
         actions = [name for name, (target, _c, _m) in STATUS_ACTIONS.items() if services.can_move(visit, target, g.now)]
+    kits = visit_kits.lesson_reservations(db.session, visit) if can_see_kits(person, visit) else None
     return render_template(
         "events/visit.html",
         visit=visit,
+        kits=kits,
+        kit_shortfall=sum(row.shortfall for row in kits.values()) if kits else 0,
+        planner=planner,
         can_edit=planner and not services.is_final(visit),
         actions=actions,
         sees_school_notes=can_see_school(person, visit.school),
@@ -172,7 +177,8 @@ def _visit_form_page(visit: Visit | None):
         )
         if saved is not None:
             return saved
-    return render_template("events/visit_form.html", form=form, visit=visit), form_status(form)
+    kits = visit_kits.lesson_reservations(db.session, visit) if visit is not None else {}
+    return render_template("events/visit_form.html", form=form, visit=visit, kits=kits), form_status(form)
 
 
 def _saved_visit_message(saved: Visit) -> str:
@@ -201,7 +207,8 @@ def _set_visit_choices(form: VisitForm, visit: Visit | None) -> None:
         # An archived school already on the visit stays choosable; the rules decide the rest.
         listed = {school.id for school in schools}
         schools += [s for s in (visit.school, *(sat.school for sat in visit.satellites)) if s.id not in listed]
-    form.set_choices(schools=schools, kit_types=list_kit_types(db.session))
+    hubs = [hub for hub in list_hubs(db.session) if hub.active or (visit is not None and hub.id == visit.hub_id)]
+    form.set_choices(schools=schools, kit_types=list_kit_types(db.session), hubs=hubs)
 
 
 # ---------------------------------------------------------------- schools

@@ -140,7 +140,8 @@ class Movement(db.Model):
     #: the hub at the other end of a transfer
     other_hub_id: Mapped[int | None] = mapped_column(ForeignKey("hub.id"))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)
-    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id"), index=True)
+    #: no foreign key: a lesson may be removed, and its movements keep naming it
+    lesson_id: Mapped[int | None] = mapped_column(index=True)
     #: who recorded it (None: the system)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -171,3 +172,85 @@ class LedgerHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     count: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+class KitReservation(db.Model):
+    """What one lesson holds at its visit's hub: kits reserved (still at the hub) and shipped to the
+    school, and the shortfall left when there were too few, so pages read it without summing the ledger.
+
+    `lesson_id` has no foreign key: a removed lesson's row is released and deleted after the lesson is
+    gone (kits.reservations.sync), and the ledger keeps naming the lesson's id.
+    """
+
+    __tablename__ = "kit_reservation"
+    __table_args__ = (
+        UniqueConstraint("lesson_id", name="uq_kit_reservation_lesson"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("shipped >= 0", name="shipped_not_negative"),
+        CheckConstraint("shortfall >= 0", name="shortfall_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id"), index=True)
+    lesson_id: Mapped[int]
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hub.id"))
+    kit_type_id: Mapped[int] = mapped_column(ForeignKey("kit_type.id"))
+    #: kits the lesson needs (ceil(students / students per kit) + spares) when last synced
+    needed: Mapped[int] = mapped_column(default=0)
+    #: kits set aside at the hub for the lesson
+    reserved: Mapped[int] = mapped_column(default=0)
+    #: kits of this lesson's reservation shipped to the school
+    shipped: Mapped[int] = mapped_column(default=0)
+    #: kits still missing: needed - reserved - shipped, never below 0
+    shortfall: Mapped[int] = mapped_column(default=0)
+
+    kit_type: Mapped[KitType] = relationship(lazy="joined")
+
+
+class JourneyCounts:
+    """What a kit type's counts at a visit say: the difference on arrival, and what is still at the school."""
+
+    shipped: int
+    received: int | None
+    consumed: int
+    returned: int
+
+    @property
+    def difference(self) -> int | None:
+        """Kits received less kits shipped (negative: missing), once the school has counted."""
+        return None if self.received is None else self.received - self.shipped
+
+    @property
+    def at_school(self) -> int:
+        """Kits still at the school: received, neither consumed nor returned."""
+        return (self.received or 0) - self.consumed - self.returned
+
+
+class VisitKit(JourneyCounts, db.Model):
+    """One kit type's journey to a visit: shipped, confirmed at the school, consumed and returned."""
+
+    __tablename__ = "visit_kit"
+    __table_args__ = (
+        UniqueConstraint("visit_id", "kit_type_id", name="uq_visit_kit_visit_kit_type"),
+        CheckConstraint("shipped >= 0", name="shipped_not_negative"),
+        CheckConstraint("received IS NULL OR (received >= 0 AND received <= shipped)", name="received_within_shipped"),
+        CheckConstraint("consumed >= 0 AND returned >= 0", name="used_not_negative"),
+        CheckConstraint("consumed + returned <= COALESCE(received, 0)", name="used_within_received"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id"), index=True)
+    kit_type_id: Mapped[int] = mapped_column(ForeignKey("kit_type.id"))
+    #: the hub the kits were shipped from
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hub.id"))
+    shipped: Mapped[int] = mapped_column(default=0)
+    carrier: Mapped[str] = mapped_column(String(100), default="")
+    tracking_number: Mapped[str] = mapped_column(String(100), default="")
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: kits the school counted on arrival (None: not confirmed yet); a difference from shipped stays recorded
+    received: Mapped[int | None]
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consumed: Mapped[int] = mapped_column(default=0)
+    returned: Mapped[int] = mapped_column(default=0)
+
+    kit_type: Mapped[KitType] = relationship(lazy="joined")

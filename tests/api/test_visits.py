@@ -13,6 +13,7 @@ from tests.api.helpers import assert_error, local_iso, parse, visit_body
 
 VISIT_FIELDS = {
     "id",
+    "hub_id",
     "school",
     "title",
     "status",

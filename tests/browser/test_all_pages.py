@@ -67,6 +67,7 @@ def world(make_user, make_company, make_school, make_visit, make_kit_type, db_se
             f"/visits/{draft.id}",
             f"/visits/{published.id}/edit",
             f"/visits/{published.id}/cancel",
+            f"/visits/{published.id}/kits",
             "/visits/new",
             f"/schools/{school.id}",
             f"/schools/{school.id}/edit",
@@ -87,6 +88,7 @@ def world(make_user, make_company, make_school, make_visit, make_kit_type, db_se
             f"/visits/{draft.id}",
             "/visits/",
             f"/visits/{published.id}/scanner",
+            f"/visits/{published.id}/kits",
         ],
     }
 

@@ -64,3 +64,48 @@ def test_twenty_write_offs_of_one_against_seven_give_seven_successes_and_thirtee
     seen = server.requests_seen("POST", RACERS)
     assert len(seen) == RACERS
     assert len({pid for pid, *_ in seen}) > 1, f"every write-off went to one process: {seen}"
+
+
+def test_two_lessons_wanting_the_last_kits_at_once_never_overdraw_and_the_loser_shows_a_shortfall(
+    server, db_session, now, coordinator, kit, main_hub, stocked, make_visit, make_school
+):
+    """Two visits' lessons take a kit type at the same moment, each needing all 8 kits in stock."""
+    from events.models import VisitStatus
+    from kits.models import KitReservation
+
+    stocked(8)
+    visits = [make_visit(school=make_school(name=f"School {i}"), status=VisitStatus.DRAFT) for i in range(2)]
+    token = issue_api_token(db_session, coordinator, now)
+    db_session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def take_kits(visit):
+        lesson = visit.lessons[0]
+        body = {
+            "lessons": [
+                {
+                    "id": lesson.id,
+                    "title": lesson.title,
+                    "grade": lesson.grade,
+                    "starts_at": lesson.starts_at.isoformat(),
+                    "ends_at": lesson.ends_at.isoformat(),
+                    "students_expected": 8 * kit.students_per_kit,
+                    "kit_type_id": kit.id,
+                }
+            ]
+        }
+
+        def call():
+            answer = requests.patch(f"{server.base}/api/v1/visits/{visit.id}", json=body, headers=headers, timeout=90)
+            return answer.status_code
+
+        return call
+
+    assert race([take_kits(visit) for visit in visits]) == [200, 200]
+
+    db_session.rollback()
+    db_session.expire_all()
+    held = sorted((row.reserved, row.shortfall) for row in db_session.scalars(select(KitReservation)))
+    assert held == [(0, 8), (8, 0)]
+    assert level(db_session, main_hub, kit) == (8, 8, 0)
+    assert verify_ledger(db_session).ok
