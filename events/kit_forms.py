@@ -2,12 +2,12 @@
 publishing a visit short of kits with a reason. Each kit type's forms carry its id as their prefix, so
 one page holds a form per kit type with labels that stay unique."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.forms import PageForm, SingleLine, optional_int, strip
+from core.i18n import lazy_gettext as _l
 
 MAX_KITS = 1_000_000
 

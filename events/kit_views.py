@@ -8,11 +8,11 @@ use (events.access.can_see_kits); nobody else sees these pages.
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from accounts.access import SIGNED_IN, requires, viewer
 from accounts.models import Role
+from core.i18n import gettext as _
+from core.i18n import ngettext
 from core.web import act, submit
 from events import services, visit_kits
 from events.access import can_plan, can_see_kits, can_see_visit

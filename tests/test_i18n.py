@@ -84,3 +84,20 @@ def test_a_number_before_a_counted_noun_is_always_a_plural_message():
     number_then_plural = re.compile(r"%\(\w+\)[sd] (?:of %\(\w+\)[sd] )?" + COUNTED + r"\b")
     singular_only = [msgid for msgid in extracted_ids() if isinstance(msgid, str) and number_then_plural.search(msgid)]
     assert not singular_only, f"use ngettext for: {singular_only}"
+
+
+def test_the_app_translates_through_core_i18n_never_flask_babels_gettext_directly():
+    """core.i18n's gettext family finds the catalogue once per language; flask_babel's looks it up on every
+    string. A module that imports flask_babel's would quietly be the slow one."""
+    import ast
+
+    from tests.test_layers import project_modules
+
+    slow = []
+    for module, path in project_modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "flask_babel":
+                names = {alias.name for alias in node.names}
+                if names & {"gettext", "ngettext", "lazy_gettext", "pgettext", "lazy_ngettext"}:
+                    slow.append(f"{module}: {sorted(names)}")
+    assert slow == []
