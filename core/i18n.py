@@ -17,8 +17,9 @@ LOCALES = {"zh_CN": "简体中文", "en": "English"}
 DEFAULT_LOCALE = "zh_CN"
 
 
-#: Locale -> its translations, as flask_babel finds them (one domain, one set of catalogues per process)
-_TRANSLATIONS: dict[Locale, NullTranslations] = {}
+#: a locale (language, script, territory, variant) -> its translations, as flask_babel finds them (one domain,
+#: one set of catalogues per process); a tuple key, because babel's Locale compares slowly
+_TRANSLATIONS: dict[tuple, NullTranslations] = {}
 
 
 def current_translations() -> NullTranslations:
@@ -28,13 +29,17 @@ def current_translations() -> NullTranslations:
     hundred strings a page); the locale it chose for this context (`babel_locale` on its namespace in `g`,
     which `force_locale` replaces while it holds) keys a cache of what it found the first time.
     """
-    state = g.get("_flask_babel") if g else None
+    try:
+        state = g.get("_flask_babel")
+    except RuntimeError:  # outside an app context: flask_babel answers with no translations
+        state = None
     locale = getattr(state, "babel_locale", None)
     if locale is None:  # nothing chosen yet in this context: flask_babel chooses (and remembers) it
         return get_translations()
-    found = _TRANSLATIONS.get(locale)
+    key = (locale.language, locale.script, locale.territory, locale.variant)
+    found = _TRANSLATIONS.get(key)
     if found is None:
-        found = _TRANSLATIONS[locale] = get_translations()
+        found = _TRANSLATIONS[key] = get_translations()
     return found
 
 
