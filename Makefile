@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app
 # Where translatable strings live (the virtual environment must not be scanned).
-SOURCES := app.py api.py cli.py demo.py accounts core events kits mail volunteers checkin calendars templates
+SOURCES := app.py api.py cli.py demo.py accounts core events kits mail volunteers checkin calendars reports templates
 
 # The embedded default database, the only one `make demo-reset` deletes.
 DEMO_DB := $(or $(SCIVISIT_INSTANCE),instance)/scivisit.sqlite3

@@ -132,13 +132,16 @@ def _register_blueprints(app: Flask) -> None:
     from kits.api import blp as kits_api
     from kits.api import stock_blp as stock_api
     from kits.views import bp as kits_bp
+    from reports import bp as reports_bp
+    from reports import views as _report_views  # noqa: F401  (routes join the blueprint)
+    from reports.api import blp as reports_api
     from volunteers import team_views  # noqa: F401  (its routes join the volunteers blueprint)
     from volunteers.api import blp as volunteers_api
     from volunteers.api import signups_blp as signups_api
     from volunteers.signups import connect_receivers
     from volunteers.views import bp as volunteers_bp
 
-    for blueprint in (accounts_bp, volunteers_bp, events_bp, visit_kits_bp, kits_bp, checkin_bp, calendars_bp):
+    for blueprint in (accounts_bp, volunteers_bp, events_bp, visit_kits_bp, kits_bp, checkin_bp, calendars_bp, reports_bp):
         app.register_blueprint(blueprint)
     api_plumbing.init_api(
         app,
@@ -152,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
             signups_api,
             checkin_api,
             calendars_api,
+            reports_api,
         ],
     )
     # Visit changes reach signups through events' signals; connected here, not as a side effect of an import.

@@ -29,6 +29,7 @@ from events.services import LessonData, SlotData, VisitData, create_school, crea
 from extensions import db, limiter
 from kits.models import KitType
 from mail import models as _mail_models  # noqa: F401  (every table, for the PostgreSQL schema)
+from reports import models as _reports_models  # noqa: F401
 from volunteers import models as _volunteers_models  # noqa: F401
 
 PASSWORD = "correct-horse-battery-staple"

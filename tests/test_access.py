@@ -368,6 +368,57 @@ TABLE = [
     ),
     row("GET", "/api/v1/visits/{published_b}/attendance", 401, 403, 403, 403, 200),
     row("GET", "/api/v1/visits/999999/attendance", 401, 404, 404, 404, 404),
+    # reports: the programme's for programme coordinators, a company's for its coordinators too, a school's
+    # for its hosts too, one's hours and certificates for oneself; the impact page and a certificate's check
+    # for anyone
+    row("GET", "/reports/", 302, 403, 403, 403, 200, endpoint="reports.dashboard"),
+    row("GET", "/reports/export/company.csv", 302, 403, 403, 403, 200, endpoint="reports.export"),
+    row("GET", "/reports/export/region.xlsx", 302, 403, 403, 403, 200),
+    row("GET", "/reports/export/volunteer.csv", 302, 403, 403, 403, 404),
+    row("GET", "/reports/company", 302, 403, 302, 403, 403, endpoint="reports.my_company"),
+    row("GET", "/reports/companies/{company}", 302, 403, 200, 403, 200, endpoint="reports.company"),
+    row("GET", "/reports/companies/{other_company}", 302, 403, 404, 403, 200),
+    row(
+        "GET",
+        "/reports/companies/{company}/export/volunteer.xlsx",
+        302,
+        403,
+        200,
+        403,
+        200,
+        endpoint="reports.company_export",
+    ),
+    row("GET", "/reports/schools/{school_a}", 302, 403, 403, 200, 200, endpoint="reports.school"),
+    row("GET", "/reports/schools/{school_b}", 302, 403, 403, 404, 200),
+    row("GET", "/impact", 200, 200, 200, 200, 200, endpoint="reports.impact"),
+    row("GET", "/me/hours", 302, 200, 200, 200, 200, endpoint="reports.my_hours"),
+    row(
+        "POST",
+        "/me/hours/certificates",
+        302,
+        302,
+        302,
+        302,
+        302,
+        body={"locale": "en"},
+        endpoint="reports.issue_certificate",
+    ),
+    row("GET", "/me/hours/certificates/999999", 302, 404, 404, 404, 404, endpoint="reports.certificate"),
+    row(
+        "POST",
+        "/me/hours/certificates/999999/revoke",
+        302,
+        404,
+        404,
+        404,
+        404,
+        body={},
+        endpoint="reports.revoke_certificate",
+    ),
+    row("GET", "/certificates/not-a-token", 404, 404, 404, 404, 404, endpoint="reports.verify_certificate"),
+    row("GET", "/api/v1/reports/summary", 401, 403, 403, 403, 200, endpoint="reports_api.summary"),
+    row("GET", "/api/v1/reports/summary?group_by=nonsense", 401, 403, 403, 403, 400),
+    row("GET", "/api/v1/me/hours", 401, 200, 200, 200, 200, endpoint="reports_api.my_hours"),
 ]
 
 
@@ -405,6 +456,8 @@ def world(db_session, now, make_user, make_school, make_visit):
         "person": people["volunteer"].id,
         "ticket": ticket_for(db_session, signup, now).secret,
         "poster": poster_for(db_session, published_a, now).secret,
+        "company": people["coordinator"].company_id,
+        "other_company": make_user(Role.COORDINATOR).company_id,
     }
     db_session.commit()
     return people, ids

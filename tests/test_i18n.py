@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["accounts", "core", "events", "kits", "mail", "volunteers", "checkin", "calendars", "templates"]
+SOURCES = ["accounts", "core", "events", "kits", "mail", "volunteers", "checkin", "calendars", "reports", "templates"]
 TOP_LEVEL = ["app.py", "api.py", "access.py", "cli.py", "demo.py"]
 METHODS = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}

@@ -4,6 +4,7 @@ Every module of the app is parsed (imports inside functions count too) and each 
 checked against the layers:
 
     config, extensions → core, api_schemas → mail → accounts → kits → events → volunteers → checkin, calendars
+        → reports
 
 A domain module (models, services, access, schemas, forms, ...) imports only its own package
 and the layers below it. A face (`<package>/views.py`, `<package>/api.py`) imports the domain of
@@ -44,6 +45,7 @@ LAYER = {
     "volunteers": 6,
     "checkin": 7,
     "calendars": 7,
+    "reports": 8,
 }
 #: the top: they gather every layer (and `api` is the plumbing the faces are registered with)
 GATHERERS = {"app", "cli", "demo"}

@@ -93,3 +93,67 @@ def test_statements_of_each_landing_do_not_grow_with_visits_and_signups(
     many = count_statements(client, "/")
     assert many == few, f"{who}: {few} statements with 4 visits, {many} with 28"
     assert few <= 12, f"{who}: {few} statements"
+
+
+REPORT_PAGES = [
+    "/reports/?from=2026-01-01&to=2026-03-31",
+    "/reports/companies/{company}?from=2026-01-01&to=2026-03-31",
+    "/reports/schools/{school}",
+    "/impact",
+    "/me/hours",
+    "/reports/export/school.xlsx",
+    "/api/v1/reports/summary?group_by=month",
+    "/api/v1/me/hours",
+]
+
+
+@pytest.mark.parametrize("path", REPORT_PAGES)
+def test_statements_of_report_pages_do_not_grow_with_visits_and_check_ins(
+    path, app, client, login, db_session, now, make_user, make_company, make_school, make_visit, count_statements
+):
+    from datetime import date, time, timedelta
+
+    from checkin.models import Attendance
+    from core.timeutil import local_to_utc
+    from events.models import VisitStatus
+    from events.services import SatelliteData
+    from volunteers.models import Signup, SignupStatus
+
+    company = make_company()
+    person = make_user(Role.ADMIN, Role.VOLUNTEER, Role.COORDINATOR, company=company)
+    login(person)
+    school, satellite = make_school(), make_school()
+
+    def grow(n: int, first_day: int) -> None:
+        """Completed visits with a satellite school, the person and a colleague attending, with check-ins."""
+        for i in range(n):
+            starts = local_to_utc(date(2026, 1, 1) + timedelta(days=first_day + i), time(9), "Asia/Shanghai")
+            visit = make_visit(
+                school=school,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=5),
+                lessons=0,
+                roles=(SlotRole.LEAD_INSTRUCTOR, SlotRole.ASSISTANT),
+                status=VisitStatus.COMPLETED,
+                satellites=[SatelliteData(school_id=satellite.id, students_expected=20)],
+            )
+            for slot, who in zip(visit.slots, (person, make_user(company=company)), strict=True):
+                signup = Signup(
+                    slot_id=slot.id,
+                    visit_id=visit.id,
+                    user_id=who.id,
+                    status=SignupStatus.ATTENDED,
+                    attended_minutes=90,
+                )
+                db_session.add(signup)
+                db_session.flush()
+                db_session.add(Attendance(signup_id=signup.id, visit_id=visit.id, checked_in_at=starts))
+        db_session.commit()
+
+    url = path.format(company=company.id, school=school.id)
+    grow(2, 0)
+    few = count_statements(client, url)
+    grow(12, 10)
+    many = count_statements(client, url)
+    assert many == few, f"{path}: {few} statements with 2 visits, {many} with 14"
+    assert few <= 30, f"{path}: {few} statements"

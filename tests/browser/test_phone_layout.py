@@ -42,14 +42,15 @@ EMAILS = {
 }
 #: what each role finds in the menu, in order (the links' endpoints; signed-in people also get "Log out")
 MENU = {
-    "anonymous": ["events.home", "accounts.login", "volunteers.register"],
-    "volunteer": ["events.home", "volunteers.my_visits", "events.visits", "volunteers.profile"],
+    "anonymous": ["events.home", "reports.impact", "accounts.login", "volunteers.register"],
+    "volunteer": ["events.home", "volunteers.my_visits", "events.visits", "reports.my_hours", "volunteers.profile"],
     "host": ["events.home", "events.visits", "events.schools", "volunteers.profile"],
     "coordinator": [
         "events.home",
         "volunteers.my_visits",
         "events.visits",
         "volunteers.company",
+        "reports.my_company",
         "volunteers.profile",
     ],
     "admin": [
@@ -57,6 +58,7 @@ MENU = {
         "events.visits",
         "events.schools",
         "kits.stock_page",
+        "reports.dashboard",
         "volunteers.people",
         "volunteers.companies",
         "volunteers.invitations",

@@ -1,0 +1,134 @@
+"""The reports' world: visits, schools, companies and volunteers whose figures are worked out by hand in
+tests/reports/test_figures.py. Times are Beijing time (the programme's zone, UTC+8, no summer time).
+
+    period asked for: 2026-01-01 .. 2026-03-31 (90 days); previous period: 2025-10-03 .. 2025-12-31
+
+    schools: A (四川省 凉山彝族自治州 美姑县), B (四川省 凉山彝族自治州 昭觉县), C (贵州省 黔东南苗族侗族自治州 雷山县),
+             S (云南省 昭通市 镇雄县, only ever a satellite school)
+    people:  s1, s2 of 星辰科技 (Star); g1 of 绿源能源 (Green)
+
+    visit  school  starts (Beijing)    status     students attended           attended (minutes)
+    V1     A       2026-01-10 09:00    completed  lessons 30, 25; satellite S 40   s1 240, g1 180
+    V2     B       2026-02-01 07:00    completed  lesson 20                   s1 120, s2 60   (01-31 23:00 UTC)
+    V3     C       2026-03-15 09:00    completed  lessons not recorded, 15    g1 300
+    V4     A       2026-03-20 09:00    completed  lesson 35                   s2, without check-in (minutes None)
+    V5     B       2026-04-01 06:00    completed  lesson 50                   s1 100   (03-31 22:00 UTC: after)
+    V6     A       2026-02-10 09:00    published  lesson 99 (never counted)   —
+    P1     C       2025-12-20 09:00    completed  lesson 10                   g1 200
+    P2     A       2025-10-03 07:00    completed  lesson 12                   s1 90    (10-02 23:00 UTC)
+    P0     A       2025-10-02 09:00    completed  lesson 7                    s1 45    (before the previous period)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import pytest
+
+from accounts.models import Role
+from checkin.models import Attendance
+from core.timeutil import local_to_utc
+from events.models import Lesson, SlotRole, Visit, VisitStatus
+from events.services import SatelliteData
+from reports.periods import Period
+from tests.api.conftest import bearer  # noqa: F401  (bearer-token headers, for the API tests)
+from volunteers.models import Signup, SignupStatus
+
+PERIOD = Period(date(2026, 1, 1), date(2026, 3, 31))
+
+
+def beijing(day: date, at: time) -> datetime:
+    return local_to_utc(day, at, "Asia/Shanghai")
+
+
+@dataclass
+class World:
+    star: object
+    green: object
+    a: object
+    b: object
+    c: object
+    s: object
+    s1: object
+    s2: object
+    g1: object
+    visits: dict
+
+
+@pytest.fixture
+def world(db_session, make_company, make_user, make_school, make_visit) -> World:
+    star, green = make_company("星辰科技"), make_company("绿源能源")
+    s1 = make_user(Role.VOLUNTEER, name="王小明", company=star)
+    s2 = make_user(Role.VOLUNTEER, name="Li Hua", company=star)
+    g1 = make_user(Role.VOLUNTEER, name="张伟", company=green)
+    liangshan = {"province": "四川省", "prefecture": "凉山彝族自治州"}
+    a = make_school(name="美姑县第一小学", county="美姑县", **liangshan)
+    b = make_school(name="昭觉县小学", county="昭觉县", **liangshan)
+    c = make_school(name="雷山县小学", province="贵州省", prefecture="黔东南苗族侗族自治州", county="雷山县")
+    s = make_school(name="镇雄县小学", province="云南省", prefecture="昭通市", county="镇雄县")
+
+    def visit(
+        school, day, at, hours, students, attended, *, status=VisitStatus.COMPLETED, satellite=None, checkin=True
+    ):
+        starts = beijing(day, at)
+        extra = {"satellites": [SatelliteData(school_id=satellite[0].id)]} if satellite else {}
+        made: Visit = make_visit(
+            school=school,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=hours),
+            lessons=0,
+            status=status,
+            roles=(SlotRole.LEAD_INSTRUCTOR, SlotRole.ASSISTANT),
+            title=f"科学日 {day.isoformat()}",
+            **extra,
+        )
+        for i, number in enumerate(students):
+            begins = starts + timedelta(minutes=30 + 60 * i)
+            made.lessons.append(
+                Lesson(
+                    title=f"第{i + 1}课",
+                    grade=4,
+                    starts_at=begins,
+                    ends_at=begins + timedelta(minutes=45),
+                    students_expected=30,
+                    students_attended=number,
+                )
+            )
+        if satellite:
+            made.satellites[0].students_attended = satellite[1]
+        for slot, (person, minutes) in zip(made.slots, attended, strict=False):
+            signup = Signup(
+                slot_id=slot.id,
+                visit_id=made.id,
+                user_id=person.id,
+                status=SignupStatus.ATTENDED,
+                attended_minutes=minutes,
+                confirmed_at=starts - timedelta(days=3),
+            )
+            db_session.add(signup)
+            db_session.flush()
+            if checkin:
+                db_session.add(
+                    Attendance(
+                        signup_id=signup.id,
+                        visit_id=made.id,
+                        checked_in_at=starts,
+                        checked_out_at=starts + timedelta(minutes=minutes),
+                    )
+                )
+        db_session.commit()
+        return made
+
+    visits = {
+        "V1": visit(a, date(2026, 1, 10), time(9), 6, [30, 25], [(s1, 240), (g1, 180)], satellite=(s, 40)),
+        "V2": visit(b, date(2026, 2, 1), time(7), 5, [20], [(s1, 120), (s2, 60)]),
+        "V3": visit(c, date(2026, 3, 15), time(9), 6, [None, 15], [(g1, 300)]),
+        "V4": visit(a, date(2026, 3, 20), time(9), 6, [35], [(s2, None)], checkin=False),
+        "V5": visit(b, date(2026, 4, 1), time(6), 6, [50], [(s1, 100)]),
+        "V6": visit(a, date(2026, 2, 10), time(9), 6, [99], [], status=VisitStatus.PUBLISHED),
+        "P1": visit(c, date(2025, 12, 20), time(9), 6, [10], [(g1, 200)]),
+        "P2": visit(a, date(2025, 10, 3), time(7), 5, [12], [(s1, 90)]),
+        "P0": visit(a, date(2025, 10, 2), time(9), 5, [7], [(s1, 45)]),
+    }
+    return World(star, green, a, b, c, s, s1, s2, g1, visits)
