@@ -126,7 +126,9 @@ def _register_blueprints(app: Flask) -> None:
     from checkin.ticket_links import register as register_ticket_links
     from checkin.tickets import connect_receivers as issue_tickets_on_confirmation
     from events.api import schools_blp, visits_blp
+    from events.forecast_api import blp as forecast_api
     from events.kit_views import bp as visit_kits_bp
+    from events.transparency_views import bp as transparency_bp
     from events.views import bp as events_bp
     from events.visit_kits import connect_receivers as keep_kit_reservations
     from kits.api import blp as kits_api
@@ -141,7 +143,17 @@ def _register_blueprints(app: Flask) -> None:
     from volunteers.signups import connect_receivers
     from volunteers.views import bp as volunteers_bp
 
-    for blueprint in (accounts_bp, volunteers_bp, events_bp, visit_kits_bp, kits_bp, checkin_bp, calendars_bp, reports_bp):
+    for blueprint in (
+        accounts_bp,
+        volunteers_bp,
+        events_bp,
+        visit_kits_bp,
+        transparency_bp,
+        kits_bp,
+        checkin_bp,
+        calendars_bp,
+        reports_bp,
+    ):
         app.register_blueprint(blueprint)
     api_plumbing.init_api(
         app,
@@ -151,6 +163,7 @@ def _register_blueprints(app: Flask) -> None:
             visits_blp,
             kits_api,
             stock_api,
+            forecast_api,
             volunteers_api,
             signups_api,
             checkin_api,
@@ -248,6 +261,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         localtime=formatting.localtime,
         localdate=formatting.localdate,
+        day=formatting.day,
         timerange=formatting.timerange,
         clockrange=formatting.clockrange,
         clocktime=formatting.clocktime,

@@ -160,10 +160,11 @@ LEDGER_PROBLEMS = {
 @with_appcontext
 def verify_ledger_command():
     """Check the stock ledger's hash chain and counters, streaming; exit code 1 when something no longer matches."""
-    from kits.ledger import verify_ledger
+    from kits.ledger import remember_verification, verify_ledger
 
     result = verify_ledger(db.session)
-    db.session.rollback()
+    remember_verification(db.session, result, now=timeutil.now())
+    db.session.commit()
     click.echo(f"checked {result.checked} movement(s)")
     click.echo(f"head {result.head} ({result.head_count} movement(s))")
     if result.ok:

@@ -7,7 +7,7 @@ people say it ("Beijing time" / "北京时间"), never as an identifier like "As
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_timezone_name
@@ -45,6 +45,11 @@ def localdate(value: datetime | None, tz: str = DEFAULT_TZ) -> str:
     if value is None:
         return ""
     return format_date(value.astimezone(ZoneInfo(tz)).date(), "full", locale=get_locale())
+
+
+def day(value: date | None) -> str:
+    """'Dec 7, 2026': a calendar day (already in the zone it belongs to)."""
+    return format_date(value, "medium", locale=get_locale()) if value is not None else ""
 
 
 def clocktime(value: datetime | None, tz: str = DEFAULT_TZ) -> str:

@@ -1,5 +1,6 @@
 """Kit pages of a visit: what its lessons hold and miss, shipping, the school's count on arrival,
-what was used up and returned, trying again to reserve, and publishing a visit short of kits.
+what was used up and returned, trying again to reserve, and publishing a visit short of kits; and the
+kit forecast over all visits' lessons (events.forecast).
 
 Programme coordinators ship and retry; coordinators and the school's hosts confirm arrivals and record
 use (events.access.can_see_kits); nobody else sees these pages.
@@ -7,13 +8,14 @@ use (events.access.can_see_kits); nobody else sees these pages.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from accounts.access import SIGNED_IN, requires, viewer
 from accounts.models import Role
 from core.i18n import gettext as _
 from core.i18n import ngettext
 from core.web import act, submit
+from events import forecast as kit_forecast
 from events import services, visit_kits
 from events.access import can_plan, can_see_kits, can_see_visit
 from events.kit_forms import ArrivalForm, PublishForm, ShipForm, UseForm
@@ -169,3 +171,15 @@ def publish(visit_id: int):
     lessons = visit_kits.lesson_reservations(db.session, visit)
     page = render_template("events/publish_visit.html", visit=visit, form=form, lessons=lessons, missing=missing)
     return page, 422 if form.errors else 200
+
+
+@bp.get("/kits/forecast")
+@requires(Role.ADMIN)
+def forecast():
+    """The next weeks' kit demand against available stock, per week and kit type, the short ones said in words."""
+    hubs = list_hubs(db.session)
+    hub_id = request.args.get("hub_id", type=int)
+    if hub_id is not None and hub_id not in {hub.id for hub in hubs}:
+        hub_id = None
+    result = kit_forecast.forecast(db.session, now=g.now, hub_id=hub_id)
+    return render_template("events/kit_forecast.html", forecast=result, hubs=hubs, hub_id=hub_id)

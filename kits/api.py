@@ -18,9 +18,10 @@ from api_schemas import (
     text,
     url_field,
 )
+from core.i18n import LOCALES
 from extensions import db
 from kits import services, stock
-from kits.ledger import PROBLEMS, verify_ledger
+from kits.ledger import PROBLEMS, remember_verification, verify_ledger
 from kits.models import MovementKind
 
 blp = ApiBlueprint("kits_api", __name__, url_prefix="/api/v1/kit-types", description="Kit types")
@@ -115,6 +116,14 @@ class MovementCreateSchema(ma.Schema):
     party = text(200, one_line=True, load_default="", metadata={"description": "Donor or supplier (received)"})
     value_fen = integer(0, load_default=None, metadata={"description": "Value in fen (received; default: unit value)"})
     reason = text(2000, load_default="", metadata={"description": "Why (required to write off)"})
+    donor_email = ma.fields.Email(
+        load_default=None,
+        validate=ma.validate.Length(max=254),
+        metadata={"description": "Received: the donor's address, mailed the trail (kept nowhere else)"},
+    )
+    locale = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf(list(LOCALES)), metadata={"description": "The mail's language"}
+    )
 
     @ma.validates_schema
     def _fields_of_the_kind(self, data, **_kwargs):
@@ -219,5 +228,8 @@ def record_movement(args):
 @stock_blp.response(200, VerificationSchema)
 @stock_blp.errors(401, 403)
 def verify():
-    """Check the whole ledger's hash chain and the counters against it."""
-    return verify_ledger(db.session)
+    """Check the whole ledger's hash chain and the counters against it (the outcome is kept for the public)."""
+    result = verify_ledger(db.session)
+    remember_verification(db.session, result, now=g.now)
+    db.session.commit()
+    return result

@@ -3,6 +3,7 @@
 from wtforms import (
     BooleanField,
     DecimalField,
+    EmailField,
     IntegerField,
     RadioField,
     SelectField,
@@ -11,7 +12,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
 from core.forms import PageForm, SingleLine, optional_int, strip
 from core.i18n import lazy_gettext as _l
@@ -79,6 +80,9 @@ class MovementForm(PageForm):
     party = StringField(
         _l("Donor or supplier"), validators=[Optional(), Length(max=200), SingleLine()], filters=[strip]
     )
+    donor_email = EmailField(
+        _l("Donor's email (optional)"), validators=[Optional(), Email(), Length(max=254)], filters=[strip]
+    )
     value = DecimalField(
         _l("Total value (yuan)"), places=2, validators=[Optional(), NumberRange(min=0, max=10_000_000)]
     )
@@ -120,4 +124,5 @@ class MovementForm(PageForm):
             "party": self.party.data or "",
             "value_fen": None if value is None else int(value * 100),
             "reason": self.reason.data or "",
+            "donor_email": self.donor_email.data or "",
         }

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from core.db import insert_or_ignore
 from core.errors import DomainError
+from kits import alerts, lots
 from kits.models import GENESIS_HASH, LedgerHead, Movement, MovementKind, StockLevel
 
 CANONICAL_FIELDS = (
@@ -147,7 +148,8 @@ def _change_counters(session: Session, data: MovementData) -> None:
     )
     if session.execute(statement).rowcount == 1:
         return
-    values = {"hub_id": data.hub_id, "kit_type_id": data.kit_type_id, "on_hand": 0, "reserved": 0}
+    # A new row starts empty, so already below any threshold: only a fall after stock was at it is news.
+    values = {"hub_id": data.hub_id, "kit_type_id": data.kit_type_id, "on_hand": 0, "reserved": 0, "low_alerted": True}
     # No row yet: make it (0, 0) and try once more; a row that was there already had too few kits.
     inserted = insert_or_ignore(session, StockLevel, values, conflict_on=["hub_id", "kit_type_id"])
     if inserted and session.execute(statement).rowcount == 1:
@@ -156,17 +158,22 @@ def _change_counters(session: Session, data: MovementData) -> None:
 
 
 def append(session: Session, data: MovementData, *, actor_id: int | None, now: datetime) -> Movement:
-    """Append one movement: change its counters, chain it to the last one, move the head.
+    """Append one movement: change its counters (mailing coordinators when available stock falls below its
+    threshold, kits.alerts), chain it to the last one, record which donations' kits it moved (kits.lots),
+    move the head.
 
     Raises: insufficient_stock (nothing is written then).
     """
     count, prev_hash = lock_head(session)
     _change_counters(session, data)
+    if data.on_hand_delta != data.reserved_delta:  # what is available changed: maybe crossed the threshold
+        alerts.check(session, data.hub_id, data.kit_type_id, now=now)
     values = {**asdict(data), "id": count + 1, "actor_id": actor_id, "created_at": now, "prev_hash": prev_hash}
     digest = movement_hash(values)
     movement = Movement(**values, hash=digest)
     session.add(movement)
     session.flush()
+    lots.allocate(session, movement)
     session.execute(update(_head).where(_head.c.id == 1).values(count=count + 1, hash=digest))
     return movement
 
@@ -232,6 +239,23 @@ def verify_ledger(session: Session, *, batch: int = 2000) -> Verification:
     if mismatched:
         return Verification(False, checked, None, head_hash, head_count, "counters", mismatched)
     return Verification(True, checked, None, head_hash, head_count)
+
+
+def remember_verification(session: Session, result: Verification, *, now: datetime) -> None:
+    """Keep a verification's outcome on the head row, for the public transparency page (which never verifies:
+    a full check reads every movement)."""
+    values = {
+        "verified_at": now,
+        "verified_ok": result.ok,
+        "verified_count": result.checked,
+        "verified_hash": result.head,
+    }
+    session.execute(update(_head).where(_head.c.id == 1).values(**values))
+
+
+def head_state(session: Session) -> LedgerHead | None:
+    """The head row: movement count, head hash and the last verification (None before the first movement)."""
+    return session.get(LedgerHead, 1)
 
 
 def _result(checked: int, bad_id: int, head_hash, head_count, problem: str) -> Verification:

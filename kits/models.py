@@ -72,6 +72,9 @@ class StockLevel(db.Model):
     on_hand: Mapped[int] = mapped_column(default=0)
     #: kits at the hub set aside for lessons; available = on_hand - reserved
     reserved: Mapped[int] = mapped_column(default=0)
+    #: coordinators were told that available fell below the kit type's threshold; cleared when it is back
+    #: at or above it (kits.alerts)
+    low_alerted: Mapped[bool] = mapped_column(default=False)
 
     @property
     def available(self) -> int:
@@ -172,6 +175,12 @@ class LedgerHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     count: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+    #: the last full verification (kits.ledger.remember_verification): when, whether it passed, how many
+    #: movements matched and the head it ended at; the public transparency page shows it
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    verified_ok: Mapped[bool | None]
+    verified_count: Mapped[int | None]
+    verified_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class KitReservation(db.Model):
@@ -254,3 +263,34 @@ class VisitKit(JourneyCounts, db.Model):
     returned: Mapped[int] = mapped_column(default=0)
 
     kit_type: Mapped[KitType] = relationship(lazy="joined")
+
+
+class MovementLot(db.Model):
+    """Which donation's kits a movement moved (kits.lots documents the FIFO rule): a derived record, not part
+    of the hash chain, so that a donor's trail can follow their kits from the hub to the classroom.
+
+    A received movement is its own lot (`source_id` = `movement_id`); every other movement that moves kits
+    in or out of a hub, or at a school, has one row per donation it took kits from.
+    """
+
+    __tablename__ = "movement_lot"
+    __table_args__ = (
+        UniqueConstraint("movement_id", "source_id", name="uq_movement_lot_movement_source"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movement.id"), index=True)
+    #: the received movement (the donation) the kits came from
+    source_id: Mapped[int] = mapped_column(ForeignKey("movement.id"), index=True)
+    quantity: Mapped[int]
+
+
+class DonationTrail(db.Model):
+    """The secret address of a donation's public trail: only the SHA-256 of the secret is kept, and the secret
+    is derived from the movement id under SECRET_KEY (kits.lots.trail_secret), so it can be shown again."""
+
+    __tablename__ = "donation_trail"
+
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movement.id"), primary_key=True, autoincrement=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)

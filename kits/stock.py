@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 from accounts.models import User
 from core.db import insert_or_ignore
 from core.errors import DomainError
+from core.urls import external_url
+from kits import lots
 from kits.ledger import MovementData, append, lock_head, stock_counts
 from kits.models import Hub, KitType, Movement, MovementKind, StockLevel
+from mail.services import queue_message
 
 #: the hub a fresh installation has (the migration makes it; `default_hub` when a database has none)
 DEFAULT_HUB_NAME = "总仓库 Main hub"
@@ -98,10 +101,13 @@ def receive(
     party: str,
     value_fen: int | None = None,
     hub_id: int | None = None,
+    donor_email: str = "",
+    locale: str | None = None,
     actor: User | None,
     now: datetime,
 ) -> Movement:
-    """Kits donated or bought arrive at a hub; the value defaults to the kit type's unit value.
+    """Kits donated or bought arrive at a hub; the value defaults to the kit type's unit value. Given the
+    donor's email (kept nowhere but in the outbox), the donation's trail address is mailed to it in `locale`.
 
     Raises: validation_error (quantity, value_fen), party_required, unknown_kit_type, unknown_hub, hub_inactive.
     """
@@ -116,7 +122,21 @@ def receive(
     data = MovementData(
         MovementKind.RECEIVED, hub.id, kit_type.id, quantity, on_hand_delta=quantity, value_fen=value, party=party
     )
-    return append(session, data, actor_id=_id(actor), now=now)
+    movement = append(session, data, actor_id=_id(actor), now=now)
+    if donor_email:
+        link = external_url("transparency.donation_trail", secret=lots.trail_secret(movement.id))
+        queue_message(
+            session,
+            recipient=donor_email.strip(),
+            template="donation_trail",
+            locale=locale,
+            now=now,
+            movement=movement,
+            kit_type=kit_type,
+            hub=hub,
+            link=link,
+        )
+    return movement
 
 
 def write_off(
@@ -265,13 +285,23 @@ def record(session: Session, kind: str, values: dict, *, actor: User | None, now
     """Record one of the MANUAL_KINDS from a form's or an API body's values: the movements it made.
 
     `values` holds kit_type_id and hub_id (None: the default hub) and what the kind needs: quantity and
-    party (value_fen optional) to receive; quantity and reason to write off; quantity and to_hub_id to
-    transfer; counted to adjust. Raises what each kind's service raises.
+    party (value_fen, donor_email and the mail's locale optional) to receive; quantity and reason to write
+    off; quantity and to_hub_id to transfer; counted to adjust. Raises what each kind's service raises.
     """
     common = {"kit_type_id": values["kit_type_id"], "hub_id": values.get("hub_id"), "actor": actor, "now": now}
     if kind == "received":
         party, value_fen = values.get("party", ""), values.get("value_fen")
-        return [receive(session, quantity=values["quantity"], party=party, value_fen=value_fen, **common)]
+        email, locale = values.get("donor_email") or "", values.get("locale")
+        movement = receive(
+            session,
+            quantity=values["quantity"],
+            party=party,
+            value_fen=value_fen,
+            donor_email=email,
+            locale=locale,
+            **common,
+        )
+        return [movement]
     if kind == "written_off":
         return [write_off(session, quantity=values["quantity"], reason=values.get("reason", ""), **common)]
     if kind == "transferred":

@@ -1,19 +1,23 @@
-"""Kit pages: kit types, hubs, stock per hub, recording a movement, the ledger and its verification."""
+"""Kit pages: kit types, hubs, stock per hub, recording a movement, the ledger and its verification, and a
+donation's trail address and QR code for the donor."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 from sqlalchemy.orm import joinedload
 
 from accounts.access import requires, viewer
 from accounts.models import Role
+from core.i18n import current_locale_code
 from core.i18n import gettext as _
+from core.qr import qr_svg_inline
+from core.urls import external_url
 from core.web import form_status, paginate, submit
 from extensions import db
-from kits import services, stock
+from kits import lots, services, stock
 from kits.forms import HubForm, KitTypeForm, MovementForm
-from kits.ledger import verify_ledger
-from kits.models import Movement
+from kits.ledger import remember_verification, verify_ledger
+from kits.models import Movement, MovementKind
 
 bp = Blueprint("kits", __name__, url_prefix="/kits")
 
@@ -88,9 +92,10 @@ def movement_new():
     if request.method == "GET" and request.args.get("kind") in stock.MANUAL_KINDS:
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
+        values = {**form.values(), "locale": current_locale_code()}
         done = submit(
             form,
-            lambda: stock.record(db.session, form.kind.data, form.values(), actor=viewer(), now=g.now),
+            lambda: stock.record(db.session, form.kind.data, values, actor=viewer(), now=g.now),
             done=lambda made: _("Recorded in the ledger as movement %(number)s.", number=made[-1].id),
             then=lambda _r: url_for("kits.stock_page"),
         )
@@ -115,5 +120,20 @@ def ledger():
 @bp.get("/ledger/verify")
 @requires(Role.ADMIN)
 def verify():
-    """Check the whole chain and the counters, and show the head hash."""
-    return render_template("kits/verify.html", result=verify_ledger(db.session))
+    """Check the whole chain and the counters, and show the head hash; the outcome is kept for the transparency page."""
+    result = verify_ledger(db.session)
+    remember_verification(db.session, result, now=g.now)
+    db.session.commit()
+    return render_template("kits/verify.html", result=result)
+
+
+@bp.get("/movements/<int:movement_id>/trail")
+@requires(Role.ADMIN)
+def donation_trail(movement_id: int):
+    """A donation's public trail address and its QR code, to give to the donor."""
+    movement = db.get_or_404(Movement, movement_id)
+    if movement.kind != MovementKind.RECEIVED:
+        abort(404)
+    link = external_url("transparency.donation_trail", secret=lots.trail_secret(movement.id))
+    qr = qr_svg_inline(link, _("QR code of the donor's trail"), "trail-qr")
+    return render_template("kits/donation_trail.html", movement=movement, link=link, qr=qr)

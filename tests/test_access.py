@@ -12,6 +12,7 @@ from accounts.services import invite
 from checkin.posters import poster_for
 from checkin.tickets import ticket_for
 from events.models import VisitStatus
+from kits import lots, stock
 from volunteers.signups import sign_up
 
 ROLES = ("anon", "volunteer", "coordinator", "host", "admin")
@@ -128,6 +129,14 @@ TABLE = [
     row("POST", "/kits/movements/new", 302, 403, 403, 403, 422, body={}),
     row("GET", "/kits/ledger", 302, 403, 403, 403, 200, endpoint="kits.ledger"),
     row("GET", "/kits/ledger/verify", 302, 403, 403, 403, 200, endpoint="kits.verify"),
+    row("GET", "/kits/forecast", 302, 403, 403, 403, 200, endpoint="visit_kits.forecast"),
+    row("GET", "/kits/movements/{donation}/trail", 302, 403, 403, 403, 200, endpoint="kits.donation_trail"),
+    row("GET", "/kits/movements/999999/trail", 302, 403, 403, 403, 404),
+    # what was donated and where it went: public; a donation's trail to whoever has its secret address
+    row("GET", "/transparency", 200, 200, 200, 200, 200, endpoint="transparency.page"),
+    row("GET", "/transparency.csv", 200, 200, 200, 200, 200, endpoint="transparency.download"),
+    row("GET", "/trail/{trail}", 200, 200, 200, 200, 200, endpoint="transparency.donation_trail"),
+    row("GET", "/trail/AAAAAAAAAAAAAAAAAAAAAA", 404, 404, 404, 404, 404),
     # a visit's kits: coordinators and the school's hosts; shipping and reserving again: coordinators
     row("GET", "/visits/{published_a}/kits", 302, 403, 403, 200, 200, endpoint="visit_kits.page"),
     row("GET", "/visits/{published_b}/kits", 302, 403, 403, 403, 200),
@@ -307,6 +316,7 @@ TABLE = [
     row("GET", "/api/v1/stock", 401, 403, 403, 403, 200, endpoint="stock_api.list_stock"),
     row("POST", "/api/v1/stock/movements", 401, 403, 403, 403, 422, body={}, endpoint="stock_api.record_movement"),
     row("GET", "/api/v1/ledger/verify", 401, 403, 403, 403, 200, endpoint="stock_api.verify"),
+    row("GET", "/api/v1/forecast", 401, 403, 403, 403, 200, endpoint="forecast_api.get_forecast"),
     row("POST", "/api/v1/volunteers", 401, 403, 403, 403, 422, body={}, endpoint="volunteers_api.create_person"),
     row(
         "PATCH",
@@ -423,7 +433,7 @@ TABLE = [
 
 
 @pytest.fixture
-def world(db_session, now, make_user, make_school, make_visit):
+def world(db_session, now, make_user, make_school, make_visit, make_kit_type):
     people = {
         "volunteer": make_user(Role.VOLUNTEER),
         "coordinator": make_user(Role.COORDINATOR),
@@ -438,6 +448,8 @@ def world(db_session, now, make_user, make_school, make_visit):
     db_session.commit()
     published_a = make_visit(school=school_a, days_ahead=10)
     draft_b = make_visit(school=school_b, days_ahead=30, status=VisitStatus.DRAFT)
+    kit_type = make_kit_type(name="Access kit")
+    donation = stock.receive(db_session, kit_type_id=kit_type.id, quantity=3, party="Donor", actor=None, now=now)
     # someone else's signup: only they, programme coordinators and their company coordinator may change it
     signup, _ = sign_up(db_session, slot_id=published_a.slots[0].id, volunteer=make_user(Role.VOLUNTEER), now=now)
     db_session.commit()
@@ -458,6 +470,8 @@ def world(db_session, now, make_user, make_school, make_visit):
         "poster": poster_for(db_session, published_a, now).secret,
         "company": people["coordinator"].company_id,
         "other_company": make_user(Role.COORDINATOR).company_id,
+        "donation": donation.id,
+        "trail": lots.trail_secret(donation.id),
     }
     db_session.commit()
     return people, ids

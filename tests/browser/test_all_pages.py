@@ -10,7 +10,7 @@ import pytest
 from accounts.models import Role
 from accounts.services import invite, request_password_reset
 from events.models import VisitStatus
-from kits import stock
+from kits import lots, stock
 from mail.models import OutboxMessage
 from tests.browser.conftest import accessibility_problems, log_in
 from tests.conftest import PASSWORD
@@ -24,7 +24,7 @@ def world(make_user, make_company, make_school, make_visit, make_kit_type, db_se
     company = make_company(name="Pages Company")
     school = make_school(hosts=[host], name="Pages School", timezone="Asia/Urumqi")
     kit = make_kit_type(name="Pages kit", low_stock_threshold=5)
-    stock.receive(db_session, kit_type_id=kit.id, quantity=1, party="Pages donor", actor=admin, now=now)
+    gift = stock.receive(db_session, kit_type_id=kit.id, quantity=1, party="Pages donor", actor=admin, now=now)
     published = make_visit(school=school, title="Pages visit", kit_type=kit, lessons=2)
     draft = make_visit(school=school, status=VisitStatus.DRAFT, days_ahead=30, title="Pages draft")
     cancelled = make_visit(status=VisitStatus.CANCELLED, days_ahead=40, title="Pages cancelled")
@@ -59,6 +59,8 @@ def world(make_user, make_company, make_school, make_visit, make_kit_type, db_se
             f"/invitation/{invitation}",
             f"/visits/{published.id}",
             f"/visits/{cancelled.id}",
+            "/transparency",
+            f"/trail/{lots.trail_secret(gift.id)}",
             "/no-such-page",
         ],
         "admin_paths": [
@@ -79,6 +81,8 @@ def world(make_user, make_company, make_school, make_visit, make_kit_type, db_se
             "/kits/movements/new",
             "/kits/ledger",
             "/kits/ledger/verify",
+            "/kits/forecast",
+            f"/kits/movements/{gift.id}/trail",
             "/people/new",
             "/password",
         ],

@@ -73,12 +73,18 @@ def test_a_quantity_edited_behind_the_apps_back_is_caught_at_that_movement(db_se
 
 
 def test_a_movement_deleted_in_the_middle_breaks_the_chain_at_the_next_one(db_session, ledger):
+    # the derived rows that name it go first, as they would for anyone deleting it
+    tamper(db_session, "DELETE FROM movement_lot WHERE movement_id = 3 OR source_id = 3")
+    tamper(db_session, "DELETE FROM donation_trail WHERE movement_id = 3")
     tamper(db_session, "DELETE FROM movement WHERE id = 3")
     result = verify_ledger(db_session)
     assert (result.ok, result.first_bad_id, result.problem, result.checked) == (False, 4, "broken", 2)
 
 
 def test_the_last_movement_deleted_is_caught_by_the_head(db_session, ledger):
+    # the derived rows that name it go first, as they would for anyone deleting it
+    tamper(db_session, "DELETE FROM movement_lot WHERE movement_id = 5 OR source_id = 5")
+    tamper(db_session, "DELETE FROM donation_trail WHERE movement_id = 5")
     tamper(db_session, "DELETE FROM movement WHERE id = 5")
     result = verify_ledger(db_session)
     assert (result.ok, result.first_bad_id, result.problem, result.checked) == (False, 5, "head", 4)
