@@ -8,6 +8,7 @@ people say it ("Beijing time" / "北京时间"), never as an identifier like "As
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_timezone_name
@@ -85,4 +86,5 @@ def _with_zone(when: str, tz: str) -> str:
 
 
 def fen(value: int | None) -> str:
-    return format_currency((value or 0) / 100, "CNY", locale=get_locale())
+    """An amount in fen as yuan with two decimals ('CN¥1,909.50', '¥1,909.50'), exactly (no float)."""
+    return format_currency(Decimal(value or 0) / 100, "CNY", locale=get_locale())

@@ -45,6 +45,18 @@ class FiguresSchema(ma.Schema):
     visits_without_student_counts = ma.fields.Integer(
         required=True, metadata={"description": "Visits where a lesson's or satellite's students were not recorded"}
     )
+    kits_delivered = ma.fields.Integer(
+        required=True,
+        metadata={"description": "Kits the schools confirmed as received; shipped but not yet confirmed count as 0"},
+    )
+    kits_consumed = ma.fields.Integer(required=True, metadata={"description": "Kits the schools used up"})
+    kit_value_fen = ma.fields.Integer(
+        required=True,
+        metadata={
+            "description": "Value of kits delivered in fen (1/100 yuan): kits received times each kit type's value, "
+            "whoever gave them; donated kits alone are not yet told apart"
+        },
+    )
 
 
 class RowSchema(ma.Schema):

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from core.downloads import attachment_headers, csv_response, neutralise
 from core.i18n import gettext as _
-from reports.services import Row, Table, hours
+from reports.services import Row, Table, hours, yuan
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,6 +50,9 @@ def figure_headers() -> list[str]:
         _("Active volunteers"),
         _("Visits without check-ins"),
         _("Visits without student numbers"),
+        _("Kits delivered"),
+        _("Kits consumed"),
+        _("Value of kits delivered, yuan (at each kit type's value)"),
     ]
     return [f"{name} ({_('period')})" for name in names] + [f"{name} ({_('previous period')})" for name in names]
 
@@ -65,6 +68,9 @@ def figure_cells(row: Row) -> list[object]:
             figures.volunteers,
             figures.visits_without_checkins,
             figures.visits_without_student_counts,
+            figures.kits_delivered,
+            figures.kits_consumed,
+            yuan(figures.kit_value_fen),
         ]
     return cells
 

@@ -21,8 +21,12 @@ the company table counts the visits (and their schools and students) in which at
 people attended, and only the company's own people's hours, so the company rows of a visit shared by two
 companies add up to more than the headline.
 
-Kit figures (kits delivered and consumed, the value of donated kits delivered) join this as one more per-visit
-aggregate beside the students' (`_per_visit`), read by `_visit_figures` like the others.
+- **Kits delivered** add `VisitKit.received`, the kits the school counted on arrival, of those visits: kits shipped
+  but not yet confirmed count as 0 (a difference between shipped and received counts what arrived). **Kits
+  consumed** add `VisitKit.consumed`. The **value of kits delivered** (in fen) adds each kit type's kits received
+  times its `KitType.unit_value_fen`, whoever gave them: the value of donated kits alone follows the donor trail,
+  once donations are traced to shipments (lots). The three join the students' per-visit aggregate (`_per_visit`)
+  and are summed in the same statement, so the kits add no statement to a table.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from accounts.models import Company, User
 from checkin.models import Attendance
 from core.errors import DomainError
 from events.models import Lesson, SatelliteSchool, School, Visit, VisitStatus
+from kits.models import KitType, VisitKit
 from reports.periods import Period
 from volunteers.models import Signup, SignupStatus
 
@@ -57,6 +62,11 @@ class Figures:
     volunteers: int = 0
     visits_without_checkins: int = 0
     visits_without_student_counts: int = 0
+    #: kits the schools confirmed as received (not yet confirmed: 0), and consumed
+    kits_delivered: int = 0
+    kits_consumed: int = 0
+    #: kits received times each kit type's value, in fen
+    kit_value_fen: int = 0
 
     @property
     def minutes_per_volunteer(self) -> int:
@@ -117,10 +127,27 @@ def _students_per_visit(model):
     )
 
 
+def _kits_per_visit():
+    """Per visit, the kits received (unconfirmed: 0), consumed, and the value received in fen."""
+    received = func.coalesce(VisitKit.received, 0)
+    return (
+        select(
+            VisitKit.visit_id,
+            func.sum(received).label("delivered"),
+            func.sum(VisitKit.consumed).label("consumed"),
+            func.sum(received * KitType.unit_value_fen).label("value_fen"),
+        )
+        .join(KitType, KitType.id == VisitKit.kit_type_id)
+        .group_by(VisitKit.visit_id)
+        .subquery()
+    )
+
+
 def _per_visit(period: Period, scope: Scope):
     """One row per completed visit of the period or the previous one: its period, school, start, students
-    reached, whether any lesson or satellite lacks its students, whether anyone checked in."""
+    reached, whether any lesson or satellite lacks its students, whether anyone checked in, its kits."""
     lessons, satellites = _students_per_visit(Lesson), _students_per_visit(SatelliteSchool)
+    kits = _kits_per_visit()
     checkins = select(Attendance.visit_id).group_by(Attendance.visit_id).subquery()
     query = (
         select(
@@ -133,10 +160,14 @@ def _per_visit(period: Period, scope: Scope):
                 (func.coalesce(lessons.c.unrecorded, 0) + func.coalesce(satellites.c.unrecorded, 0) > 0, 1), else_=0
             ).label("unrecorded"),
             case((checkins.c.visit_id.is_(None), 1), else_=0).label("no_checkins"),
+            func.coalesce(kits.c.delivered, 0).label("kits_delivered"),
+            func.coalesce(kits.c.consumed, 0).label("kits_consumed"),
+            func.coalesce(kits.c.value_fen, 0).label("kit_value_fen"),
         )
         .outerjoin(lessons, lessons.c.visit_id == Visit.id)
         .outerjoin(satellites, satellites.c.visit_id == Visit.id)
         .outerjoin(checkins, checkins.c.visit_id == Visit.id)
+        .outerjoin(kits, kits.c.visit_id == Visit.id)
         .where(
             Visit.status == VisitStatus.COMPLETED,
             Visit.starts_at >= period.previous.start,
@@ -221,7 +252,7 @@ def _keyed(grouping: str, period: Period, scope: Scope, pv, people) -> _Keyed:
 
 
 def _table(session: Session, grouping: str, period: Period, scope: Scope) -> list[Row]:
-    """Three statements: the visits' figures, the people's, the schools reached; merged by key."""
+    """Three statements: the visits' figures (with their kits), the people's, the schools reached; merged by key."""
     pv = _per_visit(period, scope)
     people = _attendees(scope)
     keyed = _keyed(grouping, period, scope, pv, people)
@@ -238,6 +269,9 @@ def _table(session: Session, grouping: str, period: Period, scope: Scope) -> lis
             func.coalesce(func.sum(pv.c.students), 0),
             func.coalesce(func.sum(pv.c.no_checkins), 0),
             func.coalesce(func.sum(pv.c.unrecorded), 0),
+            func.coalesce(func.sum(pv.c.kits_delivered), 0),
+            func.coalesce(func.sum(pv.c.kits_consumed), 0),
+            func.coalesce(func.sum(pv.c.kit_value_fen), 0),
         )
         .select_from(pairs.join(pv, pv.c.visit_id == pairs.c.visit_id))
         .group_by(*pair_keys, pv.c.period)
@@ -281,9 +315,15 @@ def _table(session: Session, grouping: str, period: Period, scope: Scope) -> lis
 
     for record in visit_figures:
         f = figures(record)
-        f.visits, f.students, f.visits_without_checkins, f.visits_without_student_counts = (
-            int(v) for v in record[n + 1 :]
-        )
+        (
+            f.visits,
+            f.students,
+            f.visits_without_checkins,
+            f.visits_without_student_counts,
+            f.kits_delivered,
+            f.kits_consumed,
+            f.kit_value_fen,
+        ) = (int(v) for v in record[n + 1 :])
     for record in person_figures:
         f = figures(record)
         f.volunteer_minutes, f.volunteers = (int(v) for v in record[n + 1 :])
@@ -332,3 +372,8 @@ def report(session: Session, period: Period, groupings: Sequence[str], scope: Sc
 def hours(minutes: int) -> Decimal:
     """Minutes as hours to a tenth, rounded half up: how every page, export and certificate shows them."""
     return (Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def yuan(value_fen: int) -> Decimal:
+    """Fen as yuan with two decimals, exactly: how the exports write money."""
+    return (Decimal(value_fen) / 100).quantize(Decimal("0.01"))

@@ -14,6 +14,7 @@ from flask_babel import force_locale, get_locale
 from accounts.access import SIGNED_IN, requires, viewer
 from accounts.models import Company, Role
 from core.errors import DomainError
+from core.formatting import fen
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.qr import qr_svg_inline
@@ -45,9 +46,10 @@ class Headline:
     change: str
 
 
-def _change(current: int | Decimal, previous: int | Decimal) -> str:
+def _change(current: int | Decimal, previous: int | Decimal, shown=str) -> str:
+    """The change written by `shown` (money: `fen`)."""
     difference = current - previous
-    return f"+{difference}" if difference > 0 else (f"−{-difference}" if difference < 0 else "0")
+    return f"+{shown(difference)}" if difference > 0 else (f"−{shown(-difference)}" if difference < 0 else "0")
 
 
 def headlines(row: Row, *, people: bool = True) -> list[Headline]:
@@ -68,7 +70,21 @@ def headlines(row: Row, *, people: bool = True) -> list[Headline]:
                 hours(before.minutes_per_volunteer),
             )
         )
-    return [Headline(name, a, b, _change(a, b)) for name, a, b in items]
+    items += [
+        (_("Kits delivered"), now.kits_delivered, before.kits_delivered),
+        (_("Kits consumed"), now.kits_consumed, before.kits_consumed),
+    ]
+    figures = [Headline(name, a, b, _change(a, b)) for name, a, b in items]
+    value, value_before = now.kit_value_fen, before.kit_value_fen
+    figures.append(
+        Headline(
+            _("Value of kits delivered (at each kit type's value)"),
+            fen(value),
+            fen(value_before),
+            _change(value, value_before, fen),
+        )
+    )
+    return figures
 
 
 def _points(table: Table, value) -> list[Point]:

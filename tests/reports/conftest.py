@@ -17,6 +17,17 @@ tests/reports/test_figures.py. Times are Beijing time (the programme's zone, UTC
     P1     C       2025-12-20 09:00    completed  lesson 10                   g1 200
     P2     A       2025-10-03 07:00    completed  lesson 12                   s1 90    (10-02 23:00 UTC)
     P0     A       2025-10-02 09:00    completed  lesson 7                    s1 45    (before the previous period)
+
+    kits: M 显微镜套件 (microscope) worth 125.50 yuan (12550 fen), E 电路套件 (circuit) worth 30.00 yuan (3000 fen)
+
+    visit  kit  shipped  received         consumed   delivered  value (fen)
+    V1     M    10       9 (1 missing)    7          9          9 × 12550 = 112950
+    V1     E    20       20               18         20         20 × 3000 =  60000
+    V2     M    5        not confirmed    0          0          0
+    V3     E    6        6                4          6          6 × 3000 =   18000
+    V5     M    3        3                3          (after the period)
+    V6     E    4        4                4          (published: never counted)
+    P1     M    2        2                2          2          2 × 12550 =  25100
 """
 
 from __future__ import annotations
@@ -31,6 +42,8 @@ from checkin.models import Attendance
 from core.timeutil import local_to_utc
 from events.models import Lesson, SlotRole, Visit, VisitStatus
 from events.services import SatelliteData
+from kits import stock
+from kits.models import VisitKit
 from reports.periods import Period
 from tests.api.conftest import bearer  # noqa: F401  (bearer-token headers, for the API tests)
 from volunteers.models import Signup, SignupStatus
@@ -57,7 +70,7 @@ class World:
 
 
 @pytest.fixture
-def world(db_session, make_company, make_user, make_school, make_visit) -> World:
+def world(db_session, make_company, make_user, make_school, make_visit, make_kit_type) -> World:
     star, green = make_company("星辰科技"), make_company("绿源能源")
     s1 = make_user(Role.VOLUNTEER, name="王小明", company=star)
     s2 = make_user(Role.VOLUNTEER, name="Li Hua", company=star)
@@ -131,4 +144,28 @@ def world(db_session, make_company, make_user, make_school, make_visit) -> World
         "P2": visit(a, date(2025, 10, 3), time(7), 5, [12], [(s1, 90)]),
         "P0": visit(a, date(2025, 10, 2), time(9), 5, [7], [(s1, 45)]),
     }
+    microscope = make_kit_type(name="显微镜套件", unit_value_fen=12550)
+    circuit = make_kit_type(name="电路套件", unit_value_fen=3000)
+    hub = stock.default_hub(db_session)
+    db_session.flush()
+    for key, kit, shipped, received, consumed in [
+        ("V1", microscope, 10, 9, 7),
+        ("V1", circuit, 20, 20, 18),
+        ("V2", microscope, 5, None, 0),
+        ("V3", circuit, 6, 6, 4),
+        ("V5", microscope, 3, 3, 3),
+        ("V6", circuit, 4, 4, 4),
+        ("P1", microscope, 2, 2, 2),
+    ]:
+        db_session.add(
+            VisitKit(
+                visit_id=visits[key].id,
+                kit_type_id=kit.id,
+                hub_id=hub.id,
+                shipped=shipped,
+                received=received,
+                consumed=consumed,
+            )
+        )
+    db_session.commit()
     return World(star, green, a, b, c, s, s1, s2, g1, visits)

@@ -29,6 +29,9 @@ def test_summary_gives_the_hand_worked_totals_and_periods(client, world, make_us
     }
     assert _pair(body["totals"]) == (expected.TOTAL, expected.TOTAL_PREVIOUS)
     assert body["totals"]["current"]["minutes_per_volunteer"] == 300  # 900 / 3
+    # kits: V1 9 + 20, V2 not confirmed (0), V3 6; consumed 7 + 18 + 4; 9 × 12550 + 20 × 3000 + 6 × 3000 fen
+    current = body["totals"]["current"]
+    assert (current["kits_delivered"], current["kits_consumed"], current["kit_value_fen"]) == (35, 29, 190950)
     assert (body["group_by"], body["rows"]) == (None, [])
 
 
