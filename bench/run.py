@@ -261,6 +261,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="pairs of /healthz and the target, per target")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (more than 1: gthread)")
     parser.add_argument("--port", type=int, default=5077)
     parser.add_argument("--only", default="", help="measure only the targets whose label contains this")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="the shared cache; 'none': without")
@@ -296,6 +297,8 @@ def main() -> None:
             str(ROOT / ".venv/bin/gunicorn"),
             "--workers",
             str(args.workers),
+            "--threads",
+            str(args.threads),
             "--bind",
             f"127.0.0.1:{args.port}",
             "--log-level",
