@@ -15,7 +15,7 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from sqlalchemy import Row, Select, and_, select
-from sqlalchemy.orm import Session, defaultload, joinedload, selectinload
+from sqlalchemy.orm import Session, defaultload, joinedload, subqueryload
 
 from accounts.models import Company, User, writing_locale
 from calendars.models import FeedKind
@@ -73,7 +73,7 @@ def personal_feed(session: Session, owner: User, locale: str, now: datetime) -> 
         select(Signup)
         .where(Signup.user_id == owner.id)
         .order_by(Signup.visit_id, Signup.id)
-        .options(joinedload(Signup.visit).selectinload(Visit.lessons))
+        .options(joinedload(Signup.visit).subqueryload(Visit.lessons))
     ).all()
     latest = {signup.visit_id: signup for signup in signups}  # a later signup (moved, signed up again) wins
     shown = [signup for signup in latest.values() if _still_shown(cancelled_since(signup), now)]
@@ -102,7 +102,7 @@ def school_feed(session: Session, owner: User, school_id: int, locale: str, now:
     school = session.get(School, school_id)
     visits = session.scalars(
         _public_visits(and_(Visit.school_id == school_id, _not_long_cancelled(now))).options(
-            selectinload(Visit.lessons)
+            subqueryload(Visit.lessons)
         )
     ).all()
     leads = lead_instructors(session, [visit.id for visit in visits])
@@ -127,7 +127,7 @@ def company_feed(session: Session, owner: User, company_id: int, locale: str, no
         .join(User, User.id == Signup.user_id)
         .where(User.company_id == company_id)
         .order_by(Signup.visit_id, Signup.id)
-        .options(joinedload(Signup.visit).selectinload(Visit.lessons))
+        .options(joinedload(Signup.visit).subqueryload(Visit.lessons))
     ).all()
     by_visit: dict[int, list[Signup]] = defaultdict(list)
     for signup in signups:
@@ -162,7 +162,7 @@ def programme_feed(session: Session, now: datetime) -> bytes:
     """Published visits, and cancelled ones for 14 days: no personal data, no street address; in Chinese."""
     visits = session.scalars(
         _public_visits(_not_long_cancelled(now)).options(
-            selectinload(Visit.lessons), defaultload(Visit.school).lazyload(School.hosts)
+            subqueryload(Visit.lessons), defaultload(Visit.school).lazyload(School.hosts)
         )
     ).all()
     with force_locale(DEFAULT_LOCALE):
