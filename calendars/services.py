@@ -23,13 +23,12 @@ from calendars.models import CalendarFeed, FeedKind
 from core.db import begin_write, insert_or_ignore
 from core.errors import DomainError
 from core.i18n import gettext as _
-from core.security import derived_secret, hash_token
+from core.security import derived_secret, hash_token, is_derived_secret
 from core.urls import external_url
 from events.access import hosted_school_ids
 from events.models import School
 
 PUBLIC = "public"
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
 
 @dataclass(frozen=True)
@@ -175,7 +174,7 @@ def rotate_feed(session: Session, user: User, kind: str, target_id: int, now: da
 
 def feed_key(token: str) -> str | None:
     """What a feed is found and cached by: its token's hash; None for what cannot be a token."""
-    return hash_token(token) if _TOKEN.match(token or "") else None
+    return hash_token(token) if is_derived_secret(token) else None
 
 
 #: a feed by its token's hash, with what serving it needs of its owner (built once: the feeds' hot path)

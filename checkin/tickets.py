@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from checkin.models import Ticket
 from core.errors import DomainError
-from core.security import derived_mac, derived_secret
+from core.security import derived_mac, derived_secret, is_derived_secret
 from volunteers.models import Signup, SignupStatus
 from volunteers.signals import place_confirmed
 
@@ -29,7 +29,6 @@ TICKETED = (SignupStatus.CONFIRMED, SignupStatus.ATTENDED)
 #: the short code's alphabet: no 0/O, 1/I/L, nor U/V to mix up
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 CODE_LENGTH = 8
-_SECRET = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def secret_from(text: str) -> str | None:
     candidate = (text or "").strip().rstrip("/")
     if "/t/" in candidate:
         candidate = candidate.rsplit("/t/", 1)[1].split("/", 1)[0].split("?", 1)[0]
-    return candidate if _SECRET.match(candidate) else None
+    return candidate if is_derived_secret(candidate) else None
 
 
 def issued(ticket: Ticket) -> IssuedTicket:

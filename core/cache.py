@@ -139,22 +139,31 @@ def shared_cache() -> SharedCache | None:
     return current_app.extensions.get("scivisit_cache") if has_app_context() else None
 
 
-def _note(session: Session, tables) -> None:
+def _watching(session: Session) -> SharedCache | None:
+    """The app's cache when it is on and this transaction has not already written a watched table."""
+    if session.info.get(_WROTE):
+        return None
     cache = shared_cache()
-    if cache is not None and cache.enabled and not cache.watched.isdisjoint(tables):
-        session.info[_WROTE] = True
+    return cache if cache is not None and cache.enabled else None
 
 
 def _flushed(session: Session, _context: UOWTransaction) -> None:
+    cache = _watching(session)  # without a cache (the default), a flush costs nothing more
+    if cache is None:
+        return
     # Still the flush's own lists here: what it inserted, updated (really changed) and deleted.
     changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
-    _note(session, {obj.__table__.name for obj in changed if hasattr(obj, "__table__")})
+    if not cache.watched.isdisjoint(obj.__table__.name for obj in changed if hasattr(obj, "__table__")):
+        session.info[_WROTE] = True
 
 
 def _executed(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        _note(state.session, {getattr(table, "name", None)})
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    cache = _watching(state.session)
+    table = getattr(state.statement, "table", None)
+    if cache is not None and getattr(table, "name", None) in cache.watched:
+        state.session.info[_WROTE] = True
 
 
 def _committed(session: Session) -> None:

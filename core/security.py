@@ -7,12 +7,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 
 from flask import current_app
 
 TOKEN_BYTES = 32  # 256 bits
 DERIVED_BYTES = 16  # 128 bits: 22 URL-safe characters
+_DERIVED = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
 
 def new_token() -> tuple[str, str]:
@@ -41,3 +43,8 @@ def derived_mac(label: str) -> bytes:
 def derived_secret(label: str) -> str:
     """The 128-bit URL-safe secret (22 characters) derived from `label`; a new SECRET_KEY gives new secrets."""
     return base64.urlsafe_b64encode(derived_mac(label)[:DERIVED_BYTES]).decode("ascii").rstrip("=")
+
+
+def is_derived_secret(text: str | None) -> bool:
+    """Whether `text` has the shape of a derived_secret (worth hashing and looking up at all)."""
+    return bool(_DERIVED.match(text or ""))
