@@ -103,9 +103,10 @@ def _init_extensions(app: Flask) -> None:
     install_template_gettext(app)
     limiter.init_app(app)
 
-    from calendars.stamps import WATCHED_TABLES
+    from accounts import token_cache
+    from calendars import stamps
 
-    init_cache(app, watched=WATCHED_TABLES)
+    init_cache(app, watched=stamps.WATCHED_TABLES | token_cache.WATCHED_TABLES)
 
     from accounts.auth import init_login
 

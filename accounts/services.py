@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from accounts.models import ApiToken, Company, Invitation, PasswordReset, Role, User, UserRole
+from accounts.token_cache import keep_account, kept_account
 from core.errors import DomainError
 from core.security import hash_token, new_join_code, new_token
 from core.timeutil import UTCDateTime
@@ -438,8 +439,15 @@ def _token_user_query():
 
 
 def user_for_api_token(session: Session, raw: str) -> User | None:
-    """The active account a live token belongs to, with its roles, in one query (every API call asks)."""
-    return session.scalars(_token_user_query(), {"token_hash": hash_token(raw)}).unique().one_or_none()
+    """The active account a live token belongs to, with its roles (every API call asks): kept by the process
+    while nothing it depends on changes (accounts.token_cache), else looked up in one query."""
+    digest = hash_token(raw)
+    user, version = kept_account(session, digest)
+    if user is None:
+        user = session.scalars(_token_user_query(), {"token_hash": digest}).unique().one_or_none()
+        if user is not None:
+            keep_account(digest, user, version)
+    return user
 
 
 def revoke_api_token(session: Session, raw: str, now: datetime) -> bool:

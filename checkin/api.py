@@ -21,6 +21,7 @@ from checkin import scans
 from checkin.access import can_scan
 from checkin.attendance import checkin_bundle, roll_call
 from checkin.models import Direction, Scan
+from core.db import statement_by_statement
 from core.errors import DomainError
 from core.i18n import lazy_gettext as _l
 from events.models import SlotRole, Visit
@@ -233,6 +234,9 @@ def _commit() -> None:
 def check_in(args):
     """Check a ticket in or out. Answers `ok` or the reason it did not count; the same scan_id again gets the
     first answer (`repeated`). Anyone signed in may ask: a scanner not allowed for the visit gets `not_allowed`."""
+    if args["direction"] == Direction.IN:
+        # one scan whose one write is one statement on PostgreSQL (checkin.scan_sql): no transaction around it
+        statement_by_statement(db.session)
     answer = _scan(args)
     body = _answer_body(answer, args["scan_id"])
     _commit()

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+from collections.abc import Callable
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
@@ -42,6 +44,7 @@ class SharedCache:
         self.watched = watched
         self._client = None
         self._complained_at = -_QUIET
+        self._here: dict[str, ProcessKept] = {}
         if url:
             import redis
 
@@ -86,6 +89,27 @@ class SharedCache:
             return
         self._set(self._key(name), json.dumps({"version": version, "answer": answer}), longest)
 
+    def kept_here(self, name: str, size: int, longest: float) -> ProcessKept:
+        """This process's own keeper of answers called `name` (made on first use: after a fork, in each worker)."""
+        keeper = self._here.get(name)
+        if keeper is None:
+            keeper = self._here.setdefault(name, ProcessKept(size, longest))
+        return keeper
+
+    def version(self) -> int | None:
+        """The data version now (None: no cache, or no Redis), for answers a process keeps itself
+        (`ProcessKept`): one small read where the answer would cost a query."""
+        if self._client is None:
+            return None
+        import redis
+
+        try:
+            # the command itself: redis-py's `get` wrapper (its deprecation checks) cost as much as the read
+            return int(self._client.execute_command("GET", self._key("version")) or 0)
+        except redis.RedisError as error:
+            self._failed(error)
+            return None
+
     def get_bytes(self, name: str) -> bytes | None:
         """Bytes kept under `name` (named by what determines them, so never stale), or None."""
         if self._client is None:
@@ -120,6 +144,40 @@ class SharedCache:
             self._client.incr(self._key("version"))
         except redis.RedisError as error:
             self._failed(error)
+
+
+class ProcessKept:
+    """Answers one process keeps in its own memory, each with the shared data version read before it was worked
+    out: for objects too costly to rebuild from Redis (an account as an ORM object), still stale the moment any
+    process writes what they depend on. At most `size` answers (the oldest goes first), each for `longest`
+    seconds; safe under threads."""
+
+    def __init__(self, size: int, longest: float, clock: Callable[[], float] = time.monotonic):
+        self.size, self.longest, self._clock = size, longest, clock
+        self._kept: dict[str, tuple[int, float, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str, version: int | None):
+        """The answer kept under `name` for this data version and not too old, or None."""
+        if version is None:
+            return None
+        kept = self._kept.get(name)
+        if kept is None or kept[0] != version or self._clock() - kept[1] > self.longest:
+            return None
+        return kept[2]
+
+    def put(self, name: str, answer, version: int | None) -> None:
+        if version is None:
+            return
+        with self._lock:
+            self._kept.pop(name, None)
+            while len(self._kept) >= self.size:
+                del self._kept[next(iter(self._kept))]
+            self._kept[name] = (version, self._clock(), answer)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
 
 
 def init_cache(app: Flask, watched: set[str]) -> SharedCache:

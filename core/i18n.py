@@ -8,7 +8,7 @@ from functools import cache
 from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
@@ -32,9 +32,10 @@ def current_translations() -> NullTranslations:
     try:
         state = g.get("_flask_babel")
     except RuntimeError:  # outside an app context: flask_babel answers with no translations
-        state = None
-    locale = getattr(state, "babel_locale", None)
-    if locale is None:  # nothing chosen yet in this context: flask_babel chooses (and remembers) it
+        return get_translations()
+    # nothing chosen yet in this context: flask_babel chooses (and remembers) it
+    locale = getattr(state, "babel_locale", None) or get_locale()
+    if locale is None:
         return get_translations()
     key = (locale.language, locale.script, locale.territory, locale.variant)
     found = _TRANSLATIONS.get(key)

@@ -10,6 +10,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import uuid
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -196,6 +197,24 @@ def redis_url() -> str:
             pytest.fail(f"REQUIRE_REDIS=1 but Redis does not answer at {REDIS_URL}: {error}")
         pytest.skip(f"needs Redis at {REDIS_URL} (CI starts it): {error}")
     return REDIS_URL
+
+
+@pytest.fixture
+def cache(app, redis_url):
+    """The app's shared cache on Redis, under a prefix of this test's own; put back as it was afterwards."""
+    import redis
+
+    from core.cache import SharedCache
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    before = app.extensions["scivisit_cache"]
+    app.extensions["scivisit_cache"] = shared = SharedCache(redis_url, prefix, before.watched)
+    yield shared
+    app.extensions["scivisit_cache"] = before
+    store = redis.Redis.from_url(redis_url)
+    keys = list(store.scan_iter(f"{prefix}:*"))
+    if keys:
+        store.delete(*keys)
 
 
 class IsolatedClient(FlaskClient):

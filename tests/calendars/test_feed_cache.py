@@ -5,12 +5,12 @@ right or the 14 days after which a cancelled visit leaves."""
 from __future__ import annotations
 
 import logging
-import uuid
 
 import pytest
 import redis
 from sqlalchemy import select
 
+from accounts import token_cache
 from accounts.models import Role
 from accounts.services import set_roles
 from calendars.models import CalendarFeed
@@ -25,21 +25,8 @@ from tests.conftest import REDIS_URL
 
 
 def _cache(url: str, prefix: str) -> SharedCache:
-    return SharedCache(url, prefix, WATCHED_TABLES)
-
-
-@pytest.fixture
-def cache(app, redis_url):
-    """The app's shared cache on Redis, under a prefix of this test's own; put back as it was afterwards."""
-    prefix = f"test-{uuid.uuid4().hex}"
-    before = app.extensions["scivisit_cache"]
-    app.extensions["scivisit_cache"] = shared = _cache(redis_url, prefix)
-    yield shared
-    app.extensions["scivisit_cache"] = before
-    store = redis.Redis.from_url(redis_url)
-    keys = list(store.scan_iter(f"{prefix}:*"))
-    if keys:
-        store.delete(*keys)
+    """Another server process's cache: its own client on the same Redis, watching what the app's watches."""
+    return SharedCache(url, prefix, WATCHED_TABLES | token_cache.WATCHED_TABLES)
 
 
 def _retitled(db_session, visit, title: str, now) -> None:

@@ -1,0 +1,70 @@
+"""core.db.statement_by_statement: on PostgreSQL, work that has not used the database yet runs each statement
+committed by itself (no BEGIN, no COMMIT); never once a transaction has begun, never on SQLite; and the
+connection goes back to the pool as it was."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.pool import NullPool
+
+from core.db import statement_by_statement
+from extensions import db
+from mail.models import OutboxMessage
+
+
+def _sent(database_url: str, marker: str) -> int:
+    """How many outbox rows with this subject another connection sees (what was committed)."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(text("SELECT count(*) FROM outbox_message WHERE subject = :s"), {"s": marker})
+    finally:
+        engine.dispose()
+
+
+def _row(marker: str) -> dict:
+    return {"recipient": "a@example.org", "subject": marker, "body": ""}
+
+
+def test_on_postgresql_each_statement_commits_by_itself_before_the_commit(app, database_url):
+    with app.app_context():
+        session = db.session()
+        used = statement_by_statement(session)
+        session.execute(insert(OutboxMessage.__table__).values(**_row("alone")))
+
+        if database_url.startswith("postgresql"):
+            assert used
+            assert session.connection().connection.driver_connection.autocommit
+            assert _sent(database_url, "alone") == 1  # seen by another connection before any commit
+        else:
+            assert not used  # SQLite: BEGIN IMMEDIATE stays what queues writers
+            assert _sent(database_url, "alone") == 0
+        session.commit()
+
+
+def test_once_the_work_has_used_the_database_it_stays_in_its_transaction(app, database_url):
+    with app.app_context():
+        session = db.session()
+        session.scalar(select(1))
+
+        assert not statement_by_statement(session)
+
+        session.execute(insert(OutboxMessage.__table__).values(**_row("inside")))
+        assert _sent(database_url, "inside") == 0
+        session.rollback()
+        assert _sent(database_url, "inside") == 0
+
+
+def test_the_connection_goes_back_to_the_pool_transactional(app, database_url):
+    with app.app_context():
+        session = db.session()
+        statement_by_statement(session)
+        session.scalar(select(1))
+        session.commit()
+
+        session.execute(insert(OutboxMessage.__table__).values(**_row("later")))
+        if database_url.startswith("postgresql"):
+            assert not session.connection().connection.driver_connection.autocommit
+        session.rollback()
+
+        assert _sent(database_url, "later") == 0
