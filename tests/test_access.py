@@ -129,6 +129,7 @@ TABLE = [
     row("POST", "/kits/movements/new", 302, 403, 403, 403, 422, body={}),
     row("GET", "/kits/ledger", 302, 403, 403, 403, 200, endpoint="kits.ledger"),
     row("GET", "/kits/ledger/verify", 302, 403, 403, 403, 200, endpoint="kits.verify"),
+    row("POST", "/kits/ledger/verify", 302, 403, 403, 403, 200, body={}, endpoint="kits.verify_now"),
     row("GET", "/kits/forecast", 302, 403, 403, 403, 200, endpoint="visit_kits.forecast"),
     row("GET", "/kits/movements/{donation}/trail", 302, 403, 403, 403, 200, endpoint="kits.donation_trail"),
     row("GET", "/kits/movements/999999/trail", 302, 403, 403, 403, 404),

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask_babel import force_locale, gettext, ngettext
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -394,6 +395,22 @@ def click_to_page(page, control) -> int:
         control.click()
     assert_accessible(page)
     return navigation.value.status if navigation.value else 0
+
+
+#: the browser's language -> the app's locale it gets
+APP_LOCALES = {"zh-CN": "zh_CN", "en-US": "en"}
+
+
+def translated(browser_locale: str, msgid: str, **values) -> str:
+    """What a page shows for `msgid` to a browser asking for `browser_locale`."""
+    with force_locale(APP_LOCALES[browser_locale]):
+        return gettext(msgid, **values)
+
+
+def translated_plural(browser_locale: str, singular: str, plural: str, num: int, **values) -> str:
+    """What a page shows for a message with a number (`%(num)s` filled in) to that browser."""
+    with force_locale(APP_LOCALES[browser_locale]):
+        return ngettext(singular, plural, num, **values)
 
 
 def server_state():

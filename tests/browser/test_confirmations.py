@@ -16,12 +16,11 @@ from playwright.sync_api import expect
 
 from accounts.models import Company, Role
 from events.models import Visit, VisitStatus
-from tests.browser.conftest import assert_accessible, click_to_page, log_in, server_state, visit
+from tests.browser.conftest import APP_LOCALES, assert_accessible, click_to_page, log_in, server_state, visit
 from volunteers import signups
 from volunteers.models import Signup, SignupStatus
 
 #: browser locale -> interface locale of the app
-APP_LOCALES = {"zh-CN": "zh_CN", "en-US": "en"}
 #: 200 % zoom on a 640 px wide phone, or a small phone
 NARROW = {"width": 320, "height": 640}
 

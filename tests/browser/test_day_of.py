@@ -7,20 +7,14 @@ from __future__ import annotations
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 
 from events.models import SlotRole
 from tests.browser.conftest import assert_accessible, log_in, visit
+from tests.browser.conftest import translated as _t
 from volunteers import signups
 
-APP_LOCALES = {"zh-CN": "zh_CN", "en-US": "en"}
 NARROW = {"width": 320, "height": 568}
-
-
-def _t(browser_locale: str, msgid: str, **values) -> str:
-    with force_locale(APP_LOCALES[browser_locale]):
-        return gettext(msgid, **values)
 
 
 def _sign(db_session, slot, user, now):

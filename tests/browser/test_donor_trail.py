@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale, ngettext
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -17,17 +17,12 @@ from kits import stock
 from kits.ledger import verify_ledger
 from kits.models import Movement, MovementKind
 from mail.models import OutboxMessage
-from tests.browser.conftest import click_to_page, log_in, log_out, server_state, visit
+from tests.browser.conftest import APP_LOCALES, click_to_page, log_in, log_out, server_state, visit
+from tests.browser.conftest import translated as _t
 from tests.checkin.svg_qr import decode_svg
 
-APP_LOCALES = {"zh-CN": "zh_CN", "en-US": "en"}
 DONOR = "星光科技基金会, Star Tech"
 DONOR_EMAIL = "gifts@startech.example.org"
-
-
-def _t(browser_locale: str, msgid: str, **values) -> str:
-    with force_locale(APP_LOCALES[browser_locale]):
-        return gettext(msgid, **values)
 
 
 def _n(browser_locale: str, singular: str, plural: str, num: int) -> str:

@@ -13,7 +13,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -21,16 +20,11 @@ from accounts.models import Role
 from checkin.models import Attendance, Scan
 from checkin.tickets import reissue_ticket, ticket_for
 from tests.browser.conftest import assert_accessible, log_in, log_out, server_state, visit
+from tests.browser.conftest import translated as _t
 from volunteers import signups
 
-APP_LOCALES = {"zh-CN": "zh_CN", "en-US": "en"}
 #: the scanner is ready for the network to go: the bundle is kept and the service worker keeps the page
 READY = "html[data-checkin-offline=ready]"
-
-
-def _t(browser_locale: str, msgid: str, **values) -> str:
-    with force_locale(APP_LOCALES[browser_locale]):
-        return gettext(msgid, **values)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from datetime import timedelta
 
 import pytest
 import qrcode
-from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy import select
@@ -38,9 +37,9 @@ from tests.browser.conftest import (
     server_state,
     visit,
 )
+from tests.browser.conftest import translated as _t
 from volunteers import signups
 
-APP_LOCALES = {"zh-CN": "zh_CN", "en-US": "en"}
 VENDOR = ROOT / "static" / "vendor" / "zxing-wasm"
 #: long enough for the wasm to load and the first frames to be read on a slow machine
 SCAN_TIMEOUT_MS = 15_000
@@ -82,11 +81,6 @@ def _zxing_assets():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(message)
         pytest.skip(message)
-
-
-def _t(browser_locale: str, msgid: str, **values) -> str:
-    with force_locale(APP_LOCALES[browser_locale]):
-        return gettext(msgid, **values)
 
 
 @pytest.fixture

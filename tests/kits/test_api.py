@@ -139,6 +139,15 @@ def test_verify_answers_ok_with_the_head_then_names_the_first_bad_movement(clien
     assert answer == {"ok": False, "checked": 0, "first_bad_id": 1, "head": second.hash, "problem": "edited"}
 
 
+def test_verifying_through_the_api_is_a_read(client, admin, db_session, stocked):
+    from kits.ledger import head_state
+
+    stocked(5)
+    assert client.get("/api/v1/ledger/verify", headers=admin).get_json()["ok"]
+    db_session.expire_all()
+    assert head_state(db_session).verified_at is None
+
+
 def test_an_inactive_hub_takes_no_movements(client, admin, db_session, kit, other_hub):
     db_session.get(Hub, other_hub.id).active = False
     db_session.commit()

@@ -152,21 +152,45 @@ def test_the_ledger_is_paged(app, signed_in, db_session, kit, stocked):
     assert "No. 1: Received" in page(signed_in, "/kits/ledger?page=2")
 
 
-def test_the_verify_page_shows_the_result_and_the_head_hash_in_both_languages(signed_in, db_session, stocked):
+def _checked(client, headers=EN) -> str:
+    """The verify page's answer to its button: the whole ledger checked now."""
+    response = client.post("/kits/ledger/verify", headers=headers)
+    assert response.status_code == 200, response.status_code
+    return squeeze(response.get_data(as_text=True))
+
+
+def test_checking_the_ledger_shows_the_result_and_the_head_hash_in_both_languages(signed_in, db_session, stocked):
     stocked(2)
     last = stocked(1)
-    html = squeeze(page(signed_in, "/kits/ledger/verify"))
+    html = _checked(signed_in)
     assert "The ledger verifies." in html and last.hash in html
-    assert "台账核验通过。" in squeeze(page(signed_in, "/kits/ledger/verify", ZH))
+    assert "台账核验通过。" in _checked(signed_in, ZH)
     db_session.execute(text("DELETE FROM movement_lot WHERE movement_id = 2 OR source_id = 2"))
     db_session.execute(text("DELETE FROM donation_trail WHERE movement_id = 2"))
     db_session.execute(text("DELETE FROM movement WHERE id = 2"))
     db_session.commit()
-    html = squeeze(page(signed_in, "/kits/ledger/verify"))
+    html = _checked(signed_in)
     assert "The ledger does not verify." in html
     assert "The first movement that no longer matches is No. 2." in html  # the last one, deleted
     assert "movements were deleted or added at the end" in html
-    assert "第一条不再相符的记录是第 2 条" in squeeze(page(signed_in, "/kits/ledger/verify", ZH))
+    assert "第一条不再相符的记录是第 2 条" in _checked(signed_in, ZH)
+
+
+def test_the_verify_page_shows_the_last_check_and_checks_only_when_asked(signed_in, db_session, stocked, clock):
+    from kits.ledger import head_state
+
+    stocked(2)
+    html = squeeze(page(signed_in, "/kits/ledger/verify"))
+    assert "The ledger has not been checked yet." in html
+    assert "Check the whole ledger now" in html
+    assert head_state(db_session).verified_at is None  # looking is not checking: a GET writes nothing
+
+    _checked(signed_in)
+    db_session.expire_all()
+    assert head_state(db_session).verified_at == clock.now
+    html = squeeze(page(signed_in, "/kits/ledger/verify"))
+    assert "all 1 movement matched" in html and "Check the whole ledger now" in html
+    assert "全部 1 条变动均吻合" in squeeze(page(signed_in, "/kits/ledger/verify", ZH))
 
 
 def test_the_stock_pages_are_linked_from_the_menu(signed_in, main_hub):

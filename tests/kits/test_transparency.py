@@ -50,7 +50,7 @@ def test_the_page_shows_the_head_hash_and_the_last_verification(client, login, j
     from kits.ledger import head_state
 
     login(coordinator)
-    client.get("/kits/ledger/verify")
+    client.post("/kits/ledger/verify")
     page = client.get("/transparency", headers=EN).get_data(as_text=True)
     head = head_state(db_session)
     assert head.hash in page
