@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from accounts.models import Company, Role, TrainingStatus, User
 from accounts.services import create_user
 from core.timeutil import in_zone, local_to_utc
+from events import visit_kits
 from events.models import SlotRole
 from events.services import (
     LessonData,
@@ -92,7 +93,7 @@ SCHOOLS = [
 
 #: the donor of the demo's stock, and how many kits of each of KIT_TYPES it gave
 DONOR = "星光科技基金会 Star Tech Foundation"
-KIT_STOCK = (40, 80, 60, 50)
+KIT_STOCK = (40, 120, 100, 60)
 
 KIT_TYPES = [
     {
@@ -240,6 +241,28 @@ def _role_names(roles) -> str:
     return "+".join(sorted(r.value for r in roles))
 
 
+def _deliver(session: Session, visit, host, *, short_by: int = 0) -> None:
+    """A past visit's kits as the journey goes: shipped five days before, counted on arrival (the first kit type
+    `short_by` short) by the school's host (or a coordinator), and after the lessons consumable kits used up and
+    reusable ones back at the hub, but for one worn out."""
+    for n, row in enumerate(visit_kits.summary(session, visit)):
+        if not row.reserved:
+            continue
+        kit = {"kit_type_id": row.kit_type_id}
+        shipment = {
+            "quantity": row.reserved,
+            "carrier": "顺丰速运 SF Express",
+            "tracking_number": f"SF10{visit.id:03d}{n}",
+        }
+        visit_kits.ship(session, visit, {**kit, **shipment}, actor=None, now=visit.starts_at - timedelta(days=5))
+        received = row.reserved - (short_by if n == 0 else 0)
+        visit_kits.confirm_arrival(
+            session, visit, {**kit, "received": received}, actor=host, now=visit.starts_at - timedelta(days=2)
+        )
+        used = {"consumed": received, "returned": 0} if row.consumable else {"consumed": 1, "returned": received - 1}
+        visit_kits.record_use(session, visit, {**kit, **used}, actor=host, now=visit.ends_at)
+
+
 def seed_demo(session: Session, now: datetime) -> dict | None:
     """Load the demo when there are no accounts yet; returns the logins, or None if skipped."""
     if session.scalar(select(func.count()).select_from(User)):
@@ -273,14 +296,17 @@ def seed_demo(session: Session, now: datetime) -> dict | None:
     for kit, quantity in zip(kits, KIT_STOCK, strict=True):
         receive(session, kit_type_id=kit.id, quantity=quantity, party=DONOR, actor=None, now=now - timedelta(days=60))
 
+    host = users["host@scivisit.demo"]
     past = _visit(session, now, schools[0], "火星车科学日 Mars rover science day", -21, kits)
     publish_visit(session, past, now=past.starts_at - timedelta(days=20))
+    _deliver(session, past, host, short_by=1)
     complete_visit(session, past, now=past.ends_at + timedelta(hours=1))
     for lesson in past.lessons:
         lesson.students_attended = lesson.students_expected - 2
 
     past2 = _visit(session, now, schools[2], "浮力与密度 Floating and sinking", -10, [kits[1], kits[2]])
     publish_visit(session, past2, now=past2.starts_at - timedelta(days=20))
+    _deliver(session, past2, None)
     complete_visit(session, past2, now=past2.ends_at + timedelta(hours=1))
 
     live = _visit(

@@ -155,6 +155,25 @@ def test_seed_demo_loads_once_with_every_role_and_five_regions(runner, db_sessio
     assert statuses == set(VisitStatus)
 
 
+def test_the_demos_past_visits_took_their_kits_to_the_classroom(runner, db_session, client):
+    from events.models import Visit, VisitStatus
+    from kits.ledger import verify_ledger
+    from kits.models import VisitKit
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+
+    rows = db_session.query(VisitKit, Visit.status).join(Visit, Visit.id == VisitKit.visit_id).all()
+    assert rows and {status for _, status in rows} == {VisitStatus.COMPLETED}
+    journeys = [journey for journey, _ in rows]
+    for journey in journeys:
+        assert journey.shipped > 0 and journey.received is not None
+        assert journey.consumed + journey.returned == journey.received  # nothing left at the school
+    assert sorted(journey.shipped - journey.received for journey in journeys)[-1] == 1  # one kit lost on the way
+    assert verify_ledger(db_session).ok
+    page = client.get("/transparency", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Mars rover science day" in page and "arrived" in page
+
+
 def test_ids_beyond_the_databases_integer_in_page_paths_are_not_found(client):
     assert client.get("/visits/99999999999999999999").status_code == 404
     assert client.get("/visits/2147483648").status_code == 404
