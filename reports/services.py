@@ -67,6 +67,8 @@ class Figures:
     kits_consumed: int = 0
     #: kits received times each kit type's value, in fen
     kit_value_fen: int = 0
+    #: the lessons of the visits (at their host schools)
+    lessons: int = 0
 
     @property
     def minutes_per_volunteer(self) -> int:
@@ -115,10 +117,12 @@ def _period_of(starts_at: ColumnElement, period: Period) -> ColumnElement:
 
 
 def _students_per_visit(model):
-    """Per visit, the students attended of its lessons (or satellite schools) and how many lack their number."""
+    """Per visit, how many lessons (or satellite schools) it had, their students attended and how many lack their
+    number."""
     return (
         select(
             model.visit_id,
+            func.count().label("count"),
             func.coalesce(func.sum(model.students_attended), 0).label("students"),
             (func.count() - func.count(model.students_attended)).label("unrecorded"),
         )
@@ -156,6 +160,7 @@ def _per_visit(period: Period, scope: Scope):
             Visit.starts_at,
             _period_of(Visit.starts_at, period).label("period"),
             (func.coalesce(lessons.c.students, 0) + func.coalesce(satellites.c.students, 0)).label("students"),
+            func.coalesce(lessons.c.count, 0).label("lessons"),
             case(
                 (func.coalesce(lessons.c.unrecorded, 0) + func.coalesce(satellites.c.unrecorded, 0) > 0, 1), else_=0
             ).label("unrecorded"),
@@ -272,6 +277,7 @@ def _table(session: Session, grouping: str, period: Period, scope: Scope) -> lis
             func.coalesce(func.sum(pv.c.kits_delivered), 0),
             func.coalesce(func.sum(pv.c.kits_consumed), 0),
             func.coalesce(func.sum(pv.c.kit_value_fen), 0),
+            func.coalesce(func.sum(pv.c.lessons), 0),
         )
         .select_from(pairs.join(pv, pv.c.visit_id == pairs.c.visit_id))
         .group_by(*pair_keys, pv.c.period)
@@ -323,6 +329,7 @@ def _table(session: Session, grouping: str, period: Period, scope: Scope) -> lis
             f.kits_delivered,
             f.kits_consumed,
             f.kit_value_fen,
+            f.lessons,
         ) = (int(v) for v in record[n + 1 :])
     for record in person_figures:
         f = figures(record)

@@ -52,11 +52,13 @@ def _change(current: int | Decimal, previous: int | Decimal, shown=str) -> str:
     return f"+{shown(difference)}" if difference > 0 else (f"−{shown(-difference)}" if difference < 0 else "0")
 
 
-def headlines(row: Row, *, people: bool = True) -> list[Headline]:
-    """The headline figures of a row; `people=False` leaves out those that are about people (the public page)."""
+def headlines(row: Row, *, people: bool = True, lessons: bool = False) -> list[Headline]:
+    """The headline figures of a row; `people=False` leaves out those that are about people (the public page),
+    `lessons=True` adds the lessons given (a school's page)."""
     now, before = row.current, row.previous
     items = [
         (_("Visits completed"), now.visits, before.visits),
+        *([(_("Lessons given"), now.lessons, before.lessons)] if lessons else []),
         (_("Schools reached"), now.schools, before.schools),
         (_("Students reached"), now.students, before.students),
         (_("Volunteer hours"), hours(now.volunteer_minutes), hours(before.volunteer_minutes)),
@@ -179,7 +181,7 @@ def _render_report(
         form=form,
         period=period,
         total=total,
-        headlines=headlines(total),
+        headlines=headlines(total, lessons=context.pop("lessons", False)),
         notes=_notes(total.current),
         tables=tables,
         titles=TABLE_TITLES,
@@ -286,20 +288,38 @@ def company_export(company_id: int, grouping: str, fmt: str):
 # ---------------------------------------------------------------- schools
 
 
-@bp.get("/reports/schools/<int:school_id>")
-@requires(Role.HOST, Role.ADMIN)
-def school(school_id: int):
-    """What a school received: visits, lessons' students, volunteers and their hours, month by month."""
+def _school(school_id: int) -> School:
     school = db.session.get(School, school_id)
     if school is None or not sees_school_report(viewer(), school):
         abort(404)
+    return school
+
+
+@bp.get("/reports/schools/<int:school_id>")
+@requires(Role.HOST, Role.ADMIN)
+def school(school_id: int):
+    """What a school received: visits, lessons and their students, volunteers and their hours, kits, by month."""
+    school = _school(school_id)
     return _render_report(
         "reports/school.html",
         Scope(school_id=school.id),
         SCHOOL_TABLES,
         school=school,
         order=SCHOOL_TABLES,
+        lessons=True,
+        export_endpoint="reports.school_export",
+        export_args={"school_id": school.id},
     )
+
+
+@bp.get("/reports/schools/<int:school_id>/export/<grouping>.<fmt>")
+@requires(Role.HOST, Role.ADMIN)
+def school_export(school_id: int, grouping: str, fmt: str):
+    """A school report's table as CSV or XLSX."""
+    school = _school(school_id)
+    if grouping not in SCHOOL_TABLES:
+        abort(404)
+    return _export(services.breakdown(db.session, grouping, _range().chosen, Scope(school_id=school.id)), fmt)
 
 
 # ---------------------------------------------------------------- public

@@ -401,6 +401,11 @@ TABLE = [
     ),
     row("GET", "/reports/schools/{school_a}", 302, 403, 403, 200, 200, endpoint="reports.school"),
     row("GET", "/reports/schools/{school_b}", 302, 403, 403, 404, 200),
+    row(
+        "GET", "/reports/schools/{school_a}/export/month.csv", 302, 403, 403, 200, 200, endpoint="reports.school_export"
+    ),
+    row("GET", "/reports/schools/{school_b}/export/month.xlsx", 302, 403, 403, 404, 200),
+    row("GET", "/reports/schools/{school_a}/export/volunteer.csv", 302, 403, 403, 404, 404),
     row("GET", "/impact", 200, 200, 200, 200, 200, endpoint="reports.impact"),
     row("GET", "/me/hours", 302, 200, 200, 200, 200, endpoint="reports.my_hours"),
     row(

@@ -81,3 +81,7 @@ STAR_VOLUNTEERS = {
 #: s1's hours, all time: P0 45, P2 90, V1 240, V2 120, V5 100
 S1_VISITS = 5
 S1_MINUTES = 595
+
+#: lessons given at the host schools of the completed visits (the school page's headline): V1 2, V2 1, V3 2, V4 1;
+#: before: P1 1, P2 1 (now, before)
+LESSONS = {"total": (6, 2), "美姑县第一小学": (3, 1), "昭觉县小学": (1, 0), "雷山县小学": (2, 1)}

@@ -63,3 +63,13 @@ def test_an_unknown_grouping_is_bad_request(db_session):
     with pytest.raises(DomainError) as caught:
         services.breakdown(db_session, "colour", PERIOD)
     assert (caught.value.code, caught.value.field) == ("bad_request", "group_by")
+
+
+def test_lessons_given_are_counted_per_school_and_in_total(db_session, world):
+    total = services.totals(db_session, PERIOD)
+    assert (total.current.lessons, total.previous.lessons) == expected.LESSONS["total"]
+    table = services.breakdown(db_session, "school", PERIOD)
+    by_school = {row.labels["school"]: (row.current.lessons, row.previous.lessons) for row in table.rows}
+    assert by_school == {name: lessons for name, lessons in expected.LESSONS.items() if name != "total"}
+    school_a = services.totals(db_session, PERIOD, Scope(school_id=world.a.id))
+    assert (school_a.current.lessons, school_a.previous.lessons) == expected.LESSONS["美姑县第一小学"]

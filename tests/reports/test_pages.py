@@ -135,18 +135,25 @@ def test_school_page_shows_what_the_school_received(client, world, make_user, lo
     html = client.get(f"/reports/schools/{world.a.id}?{RANGE}", headers=EN).get_data(as_text=True)
     # school A: V1 and V4; A and S; 95 + 35; 240 + 180 minutes; s1, g1, s2; 140 minutes each; kits received
     # at V1: 9 of 10 microscopes shipped and 20 circuits, 25 consumed, 1129.50 + 600.00 yuan
-    assert headline_values(html) == ["2", "2", "130", "7.0", "3", "2.3", "29", "25", "CN¥1,729.50"]
+    # visits, lessons given (V1 2, V4 1), schools, students, hours, volunteers, hours each, kits, value
+    assert headline_values(html) == ["2", "3", "2", "130", "7.0", "3", "2.3", "29", "25", "CN¥1,729.50"]
     assert table_rows(html, "table-month")["2026-01"][-3:] == [
         "29 previous period 0",
         "25 previous period 0",
         "CN¥1,729.50 previous period CN¥0.00",
     ]
+    export = f"/reports/schools/{world.a.id}/export/month.csv?from=2026-01-01&amp;to=2026-03-31"
+    assert export in html
+    csv = client.get(export.replace("&amp;", "&"), headers=EN)
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    month_row = next(line for line in csv.get_data(as_text=True).splitlines() if line.startswith("2026-01"))
+    assert month_row.split(",")[1:3] == ["1", "2"]  # V1: one visit, schools A and S
     assert client.get(f"/reports/schools/{world.b.id}", headers=EN).status_code == 404
     # school B, seen by a programme coordinator: V2; 120 + 60 minutes, 90 each; its 5 kits shipped but not yet
     # confirmed count as none delivered
     login(make_user(Role.ADMIN))
     html = client.get(f"/reports/schools/{world.b.id}?{RANGE}", headers=EN).get_data(as_text=True)
-    assert headline_values(html) == ["1", "1", "20", "3.0", "2", "1.5", "0", "0", "CN¥0.00"]
+    assert headline_values(html) == ["1", "1", "1", "20", "3.0", "2", "1.5", "0", "0", "CN¥0.00"]
 
 
 def test_a_bad_date_is_shown_next_to_its_field_and_the_default_period_used(client, world, admin):
