@@ -256,21 +256,16 @@ def assignable_people(session: Session) -> list[User]:
     return list(session.scalars(people_query(role=Role.VOLUNTEER).where(User.active.is_(True))))
 
 
-def minutes_at(signup: Signup) -> int:
-    """An attended visit's minutes: from check-in to check-out; a visit held before check-in counts in full."""
-    if signup.attended_minutes is not None:
-        return signup.attended_minutes
-    return int((signup.visit.ends_at - signup.visit.starts_at).total_seconds() // 60)
-
-
 @dataclass
 class Colleague:
     """A company's person as their company coordinator sees them."""
 
     user: User
     upcoming: list[Signup]
-    #: minutes of attended visits
+    #: minutes of attended visits, from their check-ins
     minutes: int
+    #: attended visits without a check-in (held before check-in, or nobody scanned): no hours counted
+    unrecorded: int = 0
 
     @property
     def hours(self) -> float:
@@ -283,6 +278,8 @@ class CompanyTeam:
     positions: dict[int, int]
     #: minutes of attended visits of everyone who is or was with the company, deleted accounts included
     total_minutes: int
+    #: attended visits of theirs without a check-in, whose hours are not counted (as in the impact reports)
+    total_unrecorded: int = 0
 
     @property
     def total_hours(self) -> float:
@@ -303,14 +300,26 @@ def company_team(session: Session, company: Company, now: datetime) -> CompanyTe
     ).all()
     upcoming: dict[int, list[Signup]] = {}
     minutes: dict[int, int] = {}
+    unrecorded: dict[int, int] = {}
     for signup in signups:
         if signup.is_active and signup.visit.ends_at > now:
             upcoming.setdefault(signup.user_id, []).append(signup)
         elif signup.status == SignupStatus.ATTENDED:
-            minutes[signup.user_id] = minutes.get(signup.user_id, 0) + minutes_at(signup)
+            # Hours come from check-ins alone (checkin.hours); a visit without any says so rather than guessing.
+            if signup.attended_minutes is None:
+                unrecorded[signup.user_id] = unrecorded.get(signup.user_id, 0) + 1
+            else:
+                minutes[signup.user_id] = minutes.get(signup.user_id, 0) + signup.attended_minutes
     waiting = [s for group in upcoming.values() for s in group]
+    people = [
+        Colleague(
+            user=m, upcoming=upcoming.get(m.id, []), minutes=minutes.get(m.id, 0), unrecorded=unrecorded.get(m.id, 0)
+        )
+        for m in members
+    ]
     return CompanyTeam(
-        people=[Colleague(user=m, upcoming=upcoming.get(m.id, []), minutes=minutes.get(m.id, 0)) for m in members],
+        people=people,
         positions=waitlist_positions(session, waiting),
         total_minutes=sum(minutes.values()),
+        total_unrecorded=sum(unrecorded.values()),
     )

@@ -38,14 +38,16 @@ def test_a_coordinator_sees_only_their_companys_people_with_signups_and_hours(
     sign(coming.slots[0], stranger)
     done = sign(past.slots[0], colleague, at=past.starts_at - timedelta(hours=2))
     done.status = SignupStatus.ATTENDED
+    done.attended_minutes = 5 * 60 + 30  # from check-in to check-out
     db_session.commit()
     login(companies["coordinator"])
     html = page(client.get("/company/"))
     assert "<h1>Rocket Works</h1>" in html
     assert "Rui Rocket" in html and "Carla Coordinator" in html
     assert "Balloon day" in html
-    assert "<dt>Hours volunteered</dt><dd>6.0 h</dd>" in html
-    assert "Hours volunteered by the company: 6.0 h" in html
+    assert "<dt>Hours volunteered</dt><dd>5.5 h</dd>" in html
+    assert "Hours volunteered by the company: 5.5 h" in html
+    assert "no check-in" not in html
     assert "Cai Comet" not in html and "Comet Foods" not in html
     assert colleague.email not in html  # contact details are for the person and programme coordinators
 
@@ -193,3 +195,22 @@ def test_the_company_page_takes_as_many_queries_for_many_people_as_for_two(
         sign(other.slots[0], make_user())
         sign(other.slots[0], make_user(company=companies["rocket"]))
     assert statements(client, "/company/") == few + 1  # the waitlist positions, once for everyone
+
+
+def test_a_visit_without_check_ins_adds_no_hours_and_the_page_says_so(
+    client, login, db_session, companies, make_visit, sign
+):
+    colleague = companies["colleague"]
+    for days, minutes in ((-30, None), (-20, None), (-10, 90)):  # two held before check-in, one scanned
+        past = make_visit(title=f"Day {days}", days_ahead=days)
+        done = sign(past.slots[0], colleague, at=past.starts_at - timedelta(hours=2))
+        done.status, done.attended_minutes = SignupStatus.ATTENDED, minutes
+    db_session.commit()
+    login(companies["coordinator"])
+
+    html = page(client.get("/company/"))
+    assert "Hours volunteered by the company: 1.5 h" in html  # the full six hours of each would be invented
+    assert "2 attended visits have no check-in, so their hours are not counted." in html
+    assert "<dd>1.5 h (2 visits without a check-in not counted)</dd>" in html
+    zh = page(client.get("/company/", headers={"Accept-Language": "zh-CN"}))
+    assert "2 次参加的活动没有签到记录" in zh

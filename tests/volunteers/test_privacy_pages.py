@@ -75,6 +75,7 @@ def test_deleting_the_account_cancels_future_places_promotes_the_next_and_anonym
     theirs = sign(coming.slots[0], waiting)
     done = sign(past.slots[0], volunteer, at=past.starts_at - timedelta(hours=2))
     done.status = SignupStatus.ATTENDED
+    done.attended_minutes = 6 * 60  # checked in and out
     issue_api_token(db_session, volunteer, now)
     db_session.commit()
     mail_before = db_session.query(OutboxMessage).filter_by(recipient="vera@example.com").count()
