@@ -49,11 +49,17 @@ class ApiBlueprint(Blueprint):
         return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
 
     def errors(self, *statuses: int):
-        """Document the error responses (the shared error schema) a view may give."""
+        """Document the error responses (the shared error schema) a view may give.
+
+        flask-smorest's `alt_response` documents a response by wrapping the view in a function that does nothing
+        but call it (through `ensure_sync`, which inspects it) on every request; here the documentation its
+        wrappers gather is kept on the view itself, and no wrapper runs."""
 
         def decorator(func):
+            documented = func
             for status in statuses:
-                func = self.alt_response(status, response=HTTPStatus(status).name)(func)
+                documented = self.alt_response(status, response=HTTPStatus(status).name)(documented)
+            func._apidoc = documented._apidoc
             return func
 
         return decorator

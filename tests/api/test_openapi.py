@@ -49,3 +49,15 @@ def test_public_operations_need_no_credentials(client):
     paths = _spec(client)["paths"]
     assert paths["/api/v1/tokens"]["post"]["security"] == []
     assert {} in paths["/api/v1/visits"]["get"]["security"]
+
+
+def test_documented_errors_add_no_wrapper_that_runs_on_every_request():
+    from api_schemas import ApiBlueprint
+
+    blp = ApiBlueprint("errors_doc", __name__)
+
+    def view():
+        return "ok"
+
+    assert blp.errors(400, 409)(view) is view
+    assert set(view._apidoc["response"]["responses"]) == {400, 409}
