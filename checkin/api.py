@@ -21,7 +21,7 @@ from checkin import scans
 from checkin.access import can_scan
 from checkin.attendance import checkin_bundle, roll_call
 from checkin.models import Direction, Scan
-from core.db import statement_by_statement
+from core.db import nothing_to_commit, statement_by_statement
 from core.errors import DomainError
 from core.i18n import lazy_gettext as _l
 from events.models import SlotRole, Visit
@@ -214,11 +214,14 @@ def _own(answer: scans.ScanAnswer, scan_id: str) -> bool:
 
 
 def _commit() -> None:
-    """Commit, keeping what the request loaded: the answer is made, and nothing after it needs fresh rows.
+    """Commit, keeping what the request loaded: the answer is made, and nothing after it needs fresh rows; nothing
+    at all when every statement committed itself (core.db.nothing_to_commit).
 
     Otherwise the response's hooks would load the caller's account and roles again (three more statements
     per scan, and on SQLite a second time under the write lock)."""
     session = db.session()
+    if nothing_to_commit(session):  # a check-in on PostgreSQL: its one write committed itself
+        return
     session.expire_on_commit = False
     try:
         session.commit()

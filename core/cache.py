@@ -224,6 +224,11 @@ def _executed(state: ORMExecuteState) -> None:
         state.session.info[_WROTE] = True
 
 
+def announces_on_commit(session: Session) -> bool:
+    """Whether this transaction wrote a watched table, so that its commit raises the data version."""
+    return bool(session.info.get(_WROTE))
+
+
 def _committed(session: Session) -> None:
     if session.info.pop(_WROTE, False):
         cache = shared_cache()

@@ -29,6 +29,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, scoped_session
 
+from core.cache import announces_on_commit
+
 #: Execution option asking SQLite to take the write lock when the transaction begins.
 BEGIN_IMMEDIATE = "scivisit_begin_immediate"
 #: `Session.info` key: this session declared (with `begin_write`) that it writes.
@@ -153,6 +155,8 @@ def begin_write(session: Session) -> None:
 
 #: Session.info key: the session transaction that has taken its connection (SessionEvents.after_begin)
 _CONNECTED = "scivisit_connected"
+#: Session.info key: the session transaction that runs statement by statement
+_ALONE = "scivisit_statement_by_statement"
 
 
 @event.listens_for(Session, "after_begin")
@@ -177,7 +181,19 @@ def statement_by_statement(session: Session) -> bool:
     if session.in_transaction() and session.info.get(_CONNECTED) is session.get_transaction():
         return False
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    session.info[_ALONE] = session.get_transaction()
     return True
+
+
+def nothing_to_commit(session: Session) -> bool:
+    """Whether this session's work ran statement by statement, so every statement has committed itself, and it
+    holds nothing a commit would still do: no pending change, no write the shared cache must announce. Then a
+    commit would only keep books, and the request's end gives the connection back."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.info.get(_ALONE) is not session.get_transaction() or session.get_transaction() is None:
+        return False
+    return not (session.new or session.dirty or session.deleted or announces_on_commit(session))
 
 
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:

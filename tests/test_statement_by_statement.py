@@ -4,10 +4,11 @@ connection goes back to the pool as it was."""
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, insert, select, text, update
 from sqlalchemy.pool import NullPool
 
-from core.db import statement_by_statement
+from core.db import nothing_to_commit, statement_by_statement
+from events.models import School
 from extensions import db
 from mail.models import OutboxMessage
 
@@ -68,3 +69,38 @@ def test_the_connection_goes_back_to_the_pool_transactional(app, database_url):
         session.rollback()
 
         assert _sent(database_url, "later") == 0
+
+
+def test_work_done_statement_by_statement_has_nothing_left_to_commit(app, database_url):
+    with app.app_context():
+        session = db.session()
+        alone = statement_by_statement(session)
+        session.execute(insert(OutboxMessage.__table__).values(**_row("done")))
+
+        assert nothing_to_commit(session) == alone == database_url.startswith("postgresql")
+        session.add(OutboxMessage(**_row("pending")))
+        assert not nothing_to_commit(session)  # an ORM change still waits for its flush and commit
+        session.rollback()
+
+
+def test_a_write_the_shared_cache_must_announce_is_left_to_the_commit(app, cache, database_url, make_school):
+    school = make_school(name="Announced Primary")
+    db.session.commit()
+    with app.app_context():
+        session = db.session()
+        statement_by_statement(session)
+        session.execute(text("SELECT 1"))
+        assert nothing_to_commit(session) == database_url.startswith("postgresql")
+
+        session.execute(update(School).where(School.id == school.id).values(name="Renamed Primary"))
+
+        assert not nothing_to_commit(session)  # its commit raises the data version every process reads
+        session.commit()
+
+
+def test_a_transaction_that_began_normally_always_commits(app):
+    with app.app_context():
+        session = db.session()
+        session.scalar(select(1))
+        assert not nothing_to_commit(session)
+        session.rollback()
