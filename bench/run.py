@@ -188,27 +188,69 @@ def _gate(session, now) -> tuple[str, str]:
     return issue_api_token(session, host, now), ticket_for(session, signup, now).secret
 
 
-def wrk(port: int, target: Target, seconds: int, connections: int) -> dict:
-    """Drive `target` with wrk (2 threads, `connections` keep-alive connections) for `seconds`."""
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far (user and system, from /proc) by the server's processes (gunicorn and its workers)
+    and by the database's (PostgreSQL's processes on this machine; SQLite runs inside the workers): steadier than
+    requests per second where other work shares the machine. Empty where /proc cannot be read."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"app": 0.0, "db": 0.0}
+    try:
+        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/comm") as comm:
+                name = comm.read().strip()
+        except OSError:
+            continue  # gone meanwhile
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(pid) == server_pid or int(fields[1]) == server_pid:  # fields[1]: the parent's pid
+            used["app"] += seconds
+        elif name.startswith("postgres"):
+            used["db"] += seconds
+    return used
+
+
+def wrk(port: int, target: Target, seconds: int, connections: int, server_pid: int | None = None) -> dict:
+    """Drive `target` with wrk (2 threads, `connections` keep-alive connections) for `seconds`; with the server's
+    process id, also the CPU milliseconds per request of the server (`app_cpu_ms`) and of PostgreSQL (`db_cpu_ms`)."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(ROOT / "bench" / "wrk.lua")]
     for name, value in target.all_headers.items():
         command += ["-H", f"{name}: {value}"]
     command += [f"http://127.0.0.1:{port}{target.path}", "--", str(target.status)]
     if target.ticket is not None:
         command += [target.ticket, uuid.uuid4().hex]
+    before = cpu_seconds(server_pid) if server_pid else {}
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    after = cpu_seconds(server_pid) if server_pid else {}
     summary = json.loads(next(line for line in out.splitlines() if line.startswith("WRK "))[4:])
     summary["rps"] = summary["requests"] / summary["seconds"]
+    for part in after:
+        summary[f"{part}_cpu_ms"] = (after[part] - before[part]) * 1000 / max(summary["requests"], 1)
     return summary
 
 
-def measure(port: int, ceiling: Target, target: Target, args) -> dict:
+def measure(port: int, ceiling: Target, target: Target, args, server_pid: int | None = None) -> dict:
     """`target` right after its own /healthz, `--rounds` times; the medians, and the ratio of each pair's."""
     pairs = [
-        (wrk(port, ceiling, args.seconds, args.connections), wrk(port, target, args.seconds, args.connections))
+        (
+            wrk(port, ceiling, args.seconds, args.connections, server_pid),
+            wrk(port, target, args.seconds, args.connections, server_pid),
+        )
         for _ in range(args.rounds)
     ]
+    cpu = {
+        f"{part}_cpu_ms": round(statistics.median(t[f"{part}_cpu_ms"] for _, t in pairs), 3)
+        for part in ("app", "db")
+        if all(f"{part}_cpu_ms" in t for _, t in pairs)
+    }
+    if "app_cpu_ms" in cpu:
+        cpu["healthz_app_cpu_ms"] = round(statistics.median(h["app_cpu_ms"] for h, _ in pairs), 3)
     return {
+        **cpu,
         "path": target.path if target.method == "GET" else target.label,
         "rps": round(statistics.median(t["rps"] for _, t in pairs), 1),
         "healthz_rps": round(statistics.median(h["rps"] for h, _ in pairs), 1),
@@ -318,7 +360,7 @@ def main() -> None:
                     break
             except OSError:
                 time.sleep(0.1)
-        results = [measure(args.port, measured[0], target, args) for target in measured[1:]]
+        results = [measure(args.port, measured[0], target, args, server.pid) for target in measured[1:]]
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -329,15 +371,18 @@ def main() -> None:
         f"wrk: 2 threads, {args.connections} connections, {args.rounds} x {args.seconds} s after /healthz each  "
         f"shared cache: {'redis' if cache else 'none'}"
     )
-    print(f"| {'target':<22} | req/s | /healthz req/s | ratio | p50 ms | p99 ms | errors | SQL@10 | SQL@N |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {'target':<22} | req/s | /healthz req/s | ratio | p50 ms | p99 ms | errors | SQL@10 | SQL@N "
+        "| app CPU ms | DB CPU ms |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for target, result in zip(measured[1:], results, strict=True):
         result["queries_small"] = small.get(target.label)
         result["queries_large"] = large.get(target.label)
         print(
             f"| {target.label:<22} | {result['rps']} | {result['healthz_rps']} | {result['ratio']} | "
             f"{result['p50_ms']} | {result['p99_ms']} | {result['errors']} | {result['queries_small']} | "
-            f"{result['queries_large']} |"
+            f"{result['queries_large']} | {result.get('app_cpu_ms', '–')} | {result.get('db_cpu_ms', '–')} |"
         )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
