@@ -221,19 +221,19 @@ def dashboard():
     )
 
 
-def _export(table: Table, fmt: str):
-    if fmt not in EXPORTS:
+def _export(grouping: str, fmt: str, groupings, scope: Scope = services.EVERYONE):
+    """One of a report page's tables (`groupings`) as CSV or XLSX, for the range asked; 404 for another table or
+    format."""
+    if grouping not in groupings or fmt not in EXPORTS:
         abort(404)
-    return EXPORTS[fmt](table)
+    return EXPORTS[fmt](services.breakdown(db.session, grouping, _range().chosen, scope))
 
 
 @bp.get("/reports/export/<grouping>.<fmt>")
 @requires(Role.ADMIN)
 def export(grouping: str, fmt: str):
     """A dashboard table as CSV or XLSX."""
-    if grouping not in (*PROGRAMME_TABLES, "province"):
-        abort(404)
-    return _export(services.breakdown(db.session, grouping, _range().chosen), fmt)
+    return _export(grouping, fmt, (*PROGRAMME_TABLES, "province"))
 
 
 # ---------------------------------------------------------------- companies
@@ -279,10 +279,7 @@ def company(company_id: int):
 @requires(Role.COORDINATOR, Role.ADMIN)
 def company_export(company_id: int, grouping: str, fmt: str):
     """A company report's table as CSV or XLSX."""
-    company = _company(company_id)
-    if grouping not in COMPANY_TABLES:
-        abort(404)
-    return _export(services.breakdown(db.session, grouping, _range().chosen, Scope(company_id=company.id)), fmt)
+    return _export(grouping, fmt, COMPANY_TABLES, Scope(company_id=_company(company_id).id))
 
 
 # ---------------------------------------------------------------- schools
@@ -316,10 +313,7 @@ def school(school_id: int):
 @requires(Role.HOST, Role.ADMIN)
 def school_export(school_id: int, grouping: str, fmt: str):
     """A school report's table as CSV or XLSX."""
-    school = _school(school_id)
-    if grouping not in SCHOOL_TABLES:
-        abort(404)
-    return _export(services.breakdown(db.session, grouping, _range().chosen, Scope(school_id=school.id)), fmt)
+    return _export(grouping, fmt, SCHOOL_TABLES, Scope(school_id=_school(school_id).id))
 
 
 # ---------------------------------------------------------------- public
