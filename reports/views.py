@@ -163,10 +163,18 @@ TABLE_TITLES = {
 
 
 def _render_report(
-    template: str, scope: Scope, groupings, *, charts=None, export_endpoint: str | None = None, **context
+    template: str,
+    scope: Scope,
+    groupings,
+    *,
+    charts=None,
+    export_endpoint: str | None = None,
+    lessons: bool = False,
+    **context,
 ):
     """A report page: the range form, the headline figures with notes, the tables (and charts drawn from them),
-    each table with its downloads when `export_endpoint` names them (called with `export_args` too)."""
+    each table with its downloads when `export_endpoint` names them (called with `export_args` too); `lessons`:
+    the lessons given among the headline figures (a school's page)."""
     form = _range()
     period = form.chosen
     total, tables = services.report(db.session, period, groupings, scope)
@@ -181,7 +189,7 @@ def _render_report(
         form=form,
         period=period,
         total=total,
-        headlines=headlines(total, lessons=context.pop("lessons", False)),
+        headlines=headlines(total, lessons=lessons),
         notes=_notes(total.current),
         tables=tables,
         titles=TABLE_TITLES,
