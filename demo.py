@@ -94,6 +94,8 @@ SCHOOLS = [
 #: the donor of the demo's stock, and how many kits of each of KIT_TYPES it gave
 DONOR = "星光科技基金会 Star Tech Foundation"
 KIT_STOCK = (40, 120, 100, 60)
+#: kits the programme bought on top of the donations (of the first kit type), and from whom
+SUPPLIER, BOUGHT = "蓝天教具有限公司 Blue Sky Teaching Supplies", 10
 
 KIT_TYPES = [
     {
@@ -295,6 +297,15 @@ def seed_demo(session: Session, now: datetime) -> dict | None:
     # Donated stock at the default hub, so the visits' lessons find their kits reserved.
     for kit, quantity in zip(kits, KIT_STOCK, strict=True):
         receive(session, kit_type_id=kit.id, quantity=quantity, party=DONOR, actor=None, now=now - timedelta(days=60))
+    receive(
+        session,
+        kit_type_id=kits[0].id,
+        quantity=BOUGHT,
+        party=SUPPLIER,
+        donated=False,
+        actor=None,
+        now=now - timedelta(days=59),
+    )
 
     host = users["host@scivisit.demo"]
     past = _visit(session, now, schools[0], "火星车科学日 Mars rover science day", -21, kits)

@@ -67,6 +67,7 @@ CODES: dict[str, tuple[int, object]] = {
     "hub_inactive": (409, _l("This hub is closed: it takes no new movements.")),
     "same_hub": (422, _l("Choose another hub to transfer to.")),
     "party_required": (422, _l("Name the donor or supplier.")),
+    "purchase_has_no_donor": (422, _l("Kits bought have no donor to mail a trail to: leave the donor's email empty.")),
     "movement_reason_required": (422, _l("Say why: what happened to these kits?")),
     "counted_below_reserved": (
         409,

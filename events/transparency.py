@@ -58,7 +58,8 @@ class Delivery:
 
 
 def donations(session: Session, *, limit: int | None = PAGE_ROWS) -> list[Donation]:
-    """Received movements, newest first, with whether a correction reversed them: one query."""
+    """Donations (received movements of kits given, not bought), newest first, with whether a correction
+    reversed them: one query."""
     correction = aliased(Movement)
     statement = (
         select(
@@ -72,7 +73,7 @@ def donations(session: Session, *, limit: int | None = PAGE_ROWS) -> list[Donati
         )
         .join(KitType, KitType.id == Movement.kit_type_id)
         .outerjoin(correction, correction.corrects_id == Movement.id)
-        .where(Movement.kind == MovementKind.RECEIVED)
+        .where(Movement.kind == MovementKind.RECEIVED, Movement.donated.is_(True))
         .order_by(Movement.id.desc())
         .limit(limit)
     )

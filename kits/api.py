@@ -116,6 +116,10 @@ class MovementCreateSchema(ma.Schema):
     party = text(200, one_line=True, load_default="", metadata={"description": "Donor or supplier (received)"})
     value_fen = integer(0, load_default=None, metadata={"description": "Value in fen (received; default: unit value)"})
     reason = text(2000, load_default="", metadata={"description": "Why (required to write off)"})
+    donated = ma.fields.Boolean(
+        load_default=True,
+        metadata={"description": "Received: given by `party` (true) or bought from it (false: no donor trail)"},
+    )
     donor_email = ma.fields.Email(
         load_default=None,
         validate=ma.validate.Length(max=254),
@@ -148,6 +152,7 @@ class MovementSchema(ma.Schema):
     reserved_delta = ma.fields.Integer(required=True)
     value_fen = ma.fields.Integer(required=True)
     party = ma.fields.String(required=True)
+    donated = ma.fields.Boolean(required=True, metadata={"description": "Received: false for kits bought"})
     reason = ma.fields.String(required=True)
     counted = ma.fields.Integer(required=True, allow_none=True)
     corrects_id = ma.fields.Integer(required=True, allow_none=True)

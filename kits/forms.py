@@ -80,6 +80,7 @@ class MovementForm(PageForm):
     party = StringField(
         _l("Donor or supplier"), validators=[Optional(), Length(max=200), SingleLine()], filters=[strip]
     )
+    bought = BooleanField(_l("Bought, not donated"))
     donor_email = EmailField(
         _l("Donor's email (optional)"), validators=[Optional(), Email(), Length(max=254)], filters=[strip]
     )
@@ -125,4 +126,5 @@ class MovementForm(PageForm):
             "value_fen": None if value is None else int(value * 100),
             "reason": self.reason.data or "",
             "donor_email": self.donor_email.data or "",
+            "donated": not self.bought.data,
         }

@@ -9,7 +9,10 @@ holding exactly the fields of CANONICAL_FIELDS, written by Python's
   `counted`, `corrects_id`, `other_hub_id`, `visit_id`, `lesson_id`, `actor_id` as integers or `null`;
 - `kind` as its stored value (`"received"`, `"written_off"`, ...); `party`, `reason` as strings;
 - `created_at` in UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (always six fraction digits);
-- `prev_hash`: the previous movement's `hash`, or 64 zeros (GENESIS_HASH) for the first.
+- `prev_hash`: the previous movement's `hash`, or 64 zeros (GENESIS_HASH) for the first;
+- `donated` (`false`) only for kits bought, not given (a received movement of a purchase): a field of
+  OPTIONAL_FIELDS is written only when it differs from its default, so the hashes of the movements made before
+  it existed stay valid.
 
 For example, the first movement could hash
 `{"actor_id":1,"corrects_id":null,"counted":null,"created_at":"2026-05-12T17:30:00.000000Z","hub_id":1,"id":1,
@@ -60,6 +63,9 @@ CANONICAL_FIELDS = (
     "prev_hash",
 )
 
+#: fields in the canonical form only when they differ from their default (the value every older movement has)
+OPTIONAL_FIELDS = {"donated": True}
+
 _head = LedgerHead.__table__
 _stock = StockLevel.__table__
 _movement = Movement.__table__
@@ -78,6 +84,10 @@ def canonical(values: Mapping) -> bytes:
     kind = content["kind"]
     content["kind"] = kind.value if isinstance(kind, MovementKind) else str(kind)
     content["created_at"] = iso_utc(content["created_at"])
+    for name, default in OPTIONAL_FIELDS.items():
+        value = values.get(name, default)
+        if value != default:
+            content[name] = value
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -103,6 +113,8 @@ class MovementData:
     other_hub_id: int | None = None
     visit_id: int | None = None
     lesson_id: int | None = None
+    #: received kits bought, not given: False (see Movement.donated)
+    donated: bool = True
 
 
 def lock_head(session: Session) -> tuple[int, str]:
@@ -207,7 +219,7 @@ def verify_ledger(session: Session, *, batch: int = 2000) -> Verification:
     One statement reads the movements with the head beside them, so on PostgreSQL both come from one
     snapshot even while others append; the counters are compared in one GROUP BY statement.
     """
-    columns = [_movement.c[name] for name in (*CANONICAL_FIELDS, "hash")]
+    columns = [_movement.c[name] for name in (*CANONICAL_FIELDS, *OPTIONAL_FIELDS, "hash")]
     rows = session.execute(
         select(*columns, _head.c.count.label("head_count"), _head.c.hash.label("head_hash"))
         .select_from(_movement.outerjoin(_head, true()))

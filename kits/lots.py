@@ -1,6 +1,7 @@
 """Lots: which donation's kits each movement moved, so a donor can follow their gift (the donor trail).
 
-The rule, first in, first out per hub and kit type. A received movement is a lot of its own. Kits leaving
+The rule, first in, first out per hub and kit type. A received movement is a lot of its own, kits bought as
+well as kits given (only a donation has a trail). Kits leaving
 a hub (shipped, written off, transferred out, counted short at a stock-take, a correction taking kits
 away) are taken from the oldest donations (lowest movement id) that still have kits of that type at that
 hub; a correction reversing a receipt takes that donation's kits first. Kits arriving at a hub by a
@@ -55,8 +56,9 @@ def allocate(session: Session, movement: Movement) -> None:
     kind, quantity = movement.kind, movement.quantity
     if kind == MovementKind.RECEIVED:
         _write(session, movement.id, [(movement.id, quantity)])
-        secret_hash = hash_secret(trail_secret(movement.id))
-        session.execute(insert(DonationTrail).values(movement_id=movement.id, secret_hash=secret_hash))
+        if movement.donated:  # kits bought are a lot too (first in, first out), but have no donor to follow them
+            secret_hash = hash_secret(trail_secret(movement.id))
+            session.execute(insert(DonationTrail).values(movement_id=movement.id, secret_hash=secret_hash))
     elif kind in AT_SCHOOL:
         _write(session, movement.id, _take(_at_visit(session, movement), quantity))
     elif kind == MovementKind.TRANSFERRED_IN:

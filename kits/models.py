@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import timeutil
@@ -134,6 +134,9 @@ class Movement(db.Model):
     value_fen: Mapped[int] = mapped_column(default=0)
     #: the donor or supplier of received kits
     party: Mapped[str] = mapped_column(String(200), default="")
+    #: received kits: given by `party` (True) or bought from it (False); a purchase has no donor trail and
+    #: is left out of the value of donated kits. True on every other kind (a correction copies its movement's)
+    donated: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: why: required for write-offs and corrections
     reason: Mapped[str] = mapped_column(Text, default="")
     #: kits counted at a stock-take (adjusted movements only)

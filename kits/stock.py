@@ -101,15 +101,18 @@ def receive(
     party: str,
     value_fen: int | None = None,
     hub_id: int | None = None,
+    donated: bool = True,
     donor_email: str = "",
     locale: str | None = None,
     actor: User | None,
     now: datetime,
 ) -> Movement:
-    """Kits donated or bought arrive at a hub; the value defaults to the kit type's unit value. Given the
-    donor's email (kept nowhere but in the outbox), the donation's trail address is mailed to it in `locale`.
+    """Kits donated (`party` gave them) or bought (`donated` False: `party` sold them) arrive at a hub; the value
+    defaults to the kit type's unit value. Given the donor's email (kept nowhere but in the outbox), the donation's
+    trail address is mailed to it in `locale`; a purchase has no trail.
 
-    Raises: validation_error (quantity, value_fen), party_required, unknown_kit_type, unknown_hub, hub_inactive.
+    Raises: validation_error (quantity, value_fen), party_required, purchase_has_no_donor, unknown_kit_type,
+    unknown_hub, hub_inactive.
     """
     _positive(quantity)
     party = (party or "").strip()
@@ -117,17 +120,27 @@ def receive(
         raise DomainError("party_required", field="party")
     if value_fen is not None and value_fen < 0:
         raise DomainError("validation_error", field="value_fen")
+    donor_email = (donor_email or "").strip()
+    if donor_email and not donated:
+        raise DomainError("purchase_has_no_donor", field="donor_email")
     kit_type, hub = _kit_type(session, kit_type_id), _hub(session, hub_id)
     value = kit_type.unit_value_fen * quantity if value_fen is None else value_fen
     data = MovementData(
-        MovementKind.RECEIVED, hub.id, kit_type.id, quantity, on_hand_delta=quantity, value_fen=value, party=party
+        MovementKind.RECEIVED,
+        hub.id,
+        kit_type.id,
+        quantity,
+        on_hand_delta=quantity,
+        value_fen=value,
+        party=party,
+        donated=donated,
     )
     movement = append(session, data, actor_id=_id(actor), now=now)
     if donor_email:
         link = external_url("transparency.donation_trail", secret=lots.trail_secret(movement.id))
         queue_message(
             session,
-            recipient=donor_email.strip(),
+            recipient=donor_email,
             template="donation_trail",
             locale=locale,
             now=now,
@@ -271,6 +284,7 @@ def correct(session: Session, movement_id: int, *, reason: str, actor: User | No
             reserved_delta=-each.reserved_delta,
             value_fen=each.value_fen,
             party=each.party,
+            donated=each.donated,
             reason=reason,
             corrects_id=each.id,
             other_hub_id=each.other_hub_id,
@@ -285,7 +299,7 @@ def record(session: Session, kind: str, values: dict, *, actor: User | None, now
     """Record one of the MANUAL_KINDS from a form's or an API body's values: the movements it made.
 
     `values` holds kit_type_id and hub_id (None: the default hub) and what the kind needs: quantity and
-    party (value_fen, donor_email and the mail's locale optional) to receive; quantity and reason to write
+    party (value_fen, donated, donor_email and the mail's locale optional) to receive; quantity and reason to write
     off; quantity and to_hub_id to transfer; counted to adjust. Raises what each kind's service raises.
     """
     common = {"kit_type_id": values["kit_type_id"], "hub_id": values.get("hub_id"), "actor": actor, "now": now}
@@ -297,6 +311,7 @@ def record(session: Session, kind: str, values: dict, *, actor: User | None, now
             quantity=values["quantity"],
             party=party,
             value_fen=value_fen,
+            donated=values.get("donated", True),
             donor_email=email,
             locale=locale,
             **common,

@@ -139,7 +139,7 @@ def verify_now():
 def donation_trail(movement_id: int):
     """A donation's public trail address and its QR code, to give to the donor."""
     movement = db.get_or_404(Movement, movement_id)
-    if movement.kind != MovementKind.RECEIVED:
+    if movement.kind != MovementKind.RECEIVED or not movement.donated:  # kits bought have no donor to follow them
         abort(404)
     link = external_url("transparency.donation_trail", secret=lots.trail_secret(movement.id))
     qr = qr_svg_inline(link, _("QR code of the donor's trail"), "trail-qr")

@@ -54,7 +54,14 @@ class FiguresSchema(ma.Schema):
         required=True,
         metadata={
             "description": "Value of kits delivered in fen (1/100 yuan): kits received times each kit type's value, "
-            "whoever gave them; donated kits alone are not yet told apart"
+            "whoever gave them or sold them"
+        },
+    )
+    donated_value_fen = ma.fields.Integer(
+        required=True,
+        metadata={
+            "description": "Value of the donated kits among those delivered, in fen: the kits shipments took from "
+            "donations (not purchases), at each donation's value per kit, times received / shipped"
         },
     )
 

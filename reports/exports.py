@@ -53,6 +53,7 @@ def figure_headers() -> list[str]:
         _("Kits delivered"),
         _("Kits consumed"),
         _("Value of kits delivered, yuan (at each kit type's value)"),
+        _("Value of donated kits delivered, yuan (at each donation's value)"),
     ]
     return [f"{name} ({_('period')})" for name in names] + [f"{name} ({_('previous period')})" for name in names]
 
@@ -71,6 +72,7 @@ def figure_cells(row: Row) -> list[object]:
             figures.kits_delivered,
             figures.kits_consumed,
             yuan(figures.kit_value_fen),
+            yuan(figures.donated_value_fen),
         ]
     return cells
 

@@ -24,9 +24,13 @@ companies add up to more than the headline.
 - **Kits delivered** add `VisitKit.received`, the kits the school counted on arrival, of those visits: kits shipped
   but not yet confirmed count as 0 (a difference between shipped and received counts what arrived). **Kits
   consumed** add `VisitKit.consumed`. The **value of kits delivered** (in fen) adds each kit type's kits received
-  times its `KitType.unit_value_fen`, whoever gave them: the value of donated kits alone follows the donor trail,
-  once donations are traced to shipments (lots). The three join the students' per-visit aggregate (`_per_visit`)
-  and are summed in the same statement, so the kits add no statement to a table.
+  times its `KitType.unit_value_fen`, whoever gave them. The **value of donated kits delivered** follows the
+  donor trail (kits.lots): the kits each shipment to a visit took from donations (not from purchases), each at
+  its donation's own value per kit (`value_fen / quantity` of the received movement), times the share of that
+  kit type's shipped kits the school counted on arrival (received / shipped: a kit lost on the way takes its
+  share of every lot with it); rounded half up to whole fen once, on the total. These join the students'
+  per-visit aggregate (`_per_visit`) and are summed in the same statement, so the kits add no statement to a
+  table.
 """
 
 from __future__ import annotations
@@ -35,14 +39,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, literal, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, distinct, func, literal, select, union
+from sqlalchemy.orm import Session, aliased
 
 from accounts.models import Company, User
 from checkin.models import Attendance
 from core.errors import DomainError
 from events.models import Lesson, SatelliteSchool, School, Visit, VisitStatus
-from kits.models import KitType, VisitKit
+from kits.models import KitType, Movement, MovementKind, MovementLot, VisitKit
 from reports.periods import Period
 from volunteers.models import Signup, SignupStatus
 
@@ -67,6 +71,8 @@ class Figures:
     kits_consumed: int = 0
     #: kits received times each kit type's value, in fen
     kit_value_fen: int = 0
+    #: the donated kits among those received, at each donation's value per kit, in fen
+    donated_value_fen: int = 0
     #: the lessons of the visits (at their host schools)
     lessons: int = 0
 
@@ -147,11 +153,42 @@ def _kits_per_visit():
     )
 
 
+def _donated_per_visit():
+    """Per visit, the value in fen of the donated kits the school received: per kit type, the lots its shipments
+    took from donations at each donation's value per kit, times received / shipped (unconfirmed: 0). Not
+    rounded: the table rounds its sums."""
+    shipment, source = aliased(Movement), aliased(Movement)
+    lot_value = cast(MovementLot.quantity * source.value_fen, Float) / source.quantity
+    shipped_value = (
+        select(
+            shipment.visit_id,
+            shipment.kit_type_id,
+            func.sum(lot_value).label("value"),
+        )
+        .join(MovementLot, MovementLot.movement_id == shipment.id)
+        .join(source, source.id == MovementLot.source_id)
+        .where(shipment.kind == MovementKind.SHIPPED, source.donated.is_(True), source.quantity > 0)
+        .group_by(shipment.visit_id, shipment.kit_type_id)
+        .subquery("donated_shipped")
+    )
+    share = cast(func.coalesce(VisitKit.received, 0), Float) / VisitKit.shipped
+    return (
+        select(VisitKit.visit_id, func.sum(shipped_value.c.value * share).label("value_fen"))
+        .join(
+            shipped_value,
+            and_(shipped_value.c.visit_id == VisitKit.visit_id, shipped_value.c.kit_type_id == VisitKit.kit_type_id),
+        )
+        .where(VisitKit.shipped > 0)
+        .group_by(VisitKit.visit_id)
+        .subquery("donated")
+    )
+
+
 def _per_visit(period: Period, scope: Scope):
     """One row per completed visit of the period or the previous one: its period, school, start, students
     reached, whether any lesson or satellite lacks its students, whether anyone checked in, its kits."""
     lessons, satellites = _students_per_visit(Lesson), _students_per_visit(SatelliteSchool)
-    kits = _kits_per_visit()
+    kits, donated = _kits_per_visit(), _donated_per_visit()
     checkins = select(Attendance.visit_id).group_by(Attendance.visit_id).subquery()
     query = (
         select(
@@ -168,11 +205,13 @@ def _per_visit(period: Period, scope: Scope):
             func.coalesce(kits.c.delivered, 0).label("kits_delivered"),
             func.coalesce(kits.c.consumed, 0).label("kits_consumed"),
             func.coalesce(kits.c.value_fen, 0).label("kit_value_fen"),
+            func.coalesce(donated.c.value_fen, 0).label("donated_value_fen"),
         )
         .outerjoin(lessons, lessons.c.visit_id == Visit.id)
         .outerjoin(satellites, satellites.c.visit_id == Visit.id)
         .outerjoin(checkins, checkins.c.visit_id == Visit.id)
         .outerjoin(kits, kits.c.visit_id == Visit.id)
+        .outerjoin(donated, donated.c.visit_id == Visit.id)
         .where(
             Visit.status == VisitStatus.COMPLETED,
             Visit.starts_at >= period.previous.start,
@@ -278,6 +317,7 @@ def _table(session: Session, grouping: str, period: Period, scope: Scope) -> lis
             func.coalesce(func.sum(pv.c.kits_consumed), 0),
             func.coalesce(func.sum(pv.c.kit_value_fen), 0),
             func.coalesce(func.sum(pv.c.lessons), 0),
+            func.coalesce(func.sum(pv.c.donated_value_fen), 0),
         )
         .select_from(pairs.join(pv, pv.c.visit_id == pairs.c.visit_id))
         .group_by(*pair_keys, pv.c.period)
@@ -330,7 +370,8 @@ def _table(session: Session, grouping: str, period: Period, scope: Scope) -> lis
             f.kits_consumed,
             f.kit_value_fen,
             f.lessons,
-        ) = (int(v) for v in record[n + 1 :])
+        ) = (int(v) for v in record[n + 1 : -1])
+        f.donated_value_fen = whole_fen(record[-1])
     for record in person_figures:
         f = figures(record)
         f.volunteer_minutes, f.volunteers = (int(v) for v in record[n + 1 :])
@@ -379,6 +420,12 @@ def report(session: Session, period: Period, groupings: Sequence[str], scope: Sc
 def hours(minutes: int) -> Decimal:
     """Minutes as hours to a tenth, rounded half up: how every page, export and certificate shows them."""
     return (Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def whole_fen(value) -> int:
+    """A sum of fractions of fen (a float on SQLite, a number on PostgreSQL) as whole fen, rounded half up; the
+    float's last bits are dropped first, so 64800.00000000001 and 64799.99999999999 both give 64800."""
+    return int(Decimal(repr(float(value))).quantize(Decimal("0.000001")).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def yuan(value_fen: int) -> Decimal:

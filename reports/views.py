@@ -77,15 +77,15 @@ def headlines(row: Row, *, people: bool = True, lessons: bool = False) -> list[H
         (_("Kits consumed"), now.kits_consumed, before.kits_consumed),
     ]
     figures = [Headline(name, a, b, _change(a, b)) for name, a, b in items]
-    value, value_before = now.kit_value_fen, before.kit_value_fen
-    figures.append(
-        Headline(
-            _("Value of kits delivered (at each kit type's value)"),
-            fen(value),
-            fen(value_before),
-            _change(value, value_before, fen),
-        )
-    )
+    for name, value, value_before in [
+        (_("Value of kits delivered (at each kit type's value)"), now.kit_value_fen, before.kit_value_fen),
+        (
+            _("Value of donated kits delivered (at each donation's value)"),
+            now.donated_value_fen,
+            before.donated_value_fen,
+        ),
+    ]:
+        figures.append(Headline(name, fen(value), fen(value_before), _change(value, value_before, fen)))
     return figures
 
 

@@ -62,18 +62,32 @@ def upgrade():
 
 
 def _replay_lots():
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, load_only
+    from sqlalchemy.orm.attributes import set_committed_value
 
     from kits.lots import allocate
     from kits.models import Movement
 
+    # Only the columns the table has at this revision (the model may have more by now): what allocate reads.
+    # A later column allocate reads is given the value every movement of this time had (donated: all were).
+    existing = load_only(
+        Movement.id,
+        Movement.kind,
+        Movement.hub_id,
+        Movement.kit_type_id,
+        Movement.quantity,
+        Movement.on_hand_delta,
+        Movement.corrects_id,
+        Movement.visit_id,
+    )
     session = Session(bind=op.get_bind())
     last = 0
     while True:
-        batch = session.scalars(select_after(Movement, last)).all()
+        batch = session.scalars(select_after(Movement, last).options(existing)).all()
         if not batch:
             break
         for movement in batch:
+            set_committed_value(movement, "donated", True)
             allocate(session, movement)
         last = batch[-1].id
         session.expunge_all()

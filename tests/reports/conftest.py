@@ -28,6 +28,18 @@ tests/reports/test_figures.py. Times are Beijing time (the programme's zone, UTC
     V5     M    3        3                3          (after the period)
     V6     E    4        4                4          (published: never counted)
     P1     M    2        2                2          2          2 × 12550 =  25100
+
+    donated kits (the ledger, in this order; first in, first out per kit type at the one hub):
+      M: donation D1 of 8 kits worth 96000 fen (12000 a kit: the donor's value, not the kit type's), then a
+         purchase B1 of 20; shipped P1 2 (D1), V1 10 (D1's other 6, then 4 of B1), V2 5 (B1), V5 3 (B1)
+      E: a purchase B2 of 10, then donation D3 of 30 worth 75000 fen (2500 a kit); shipped V1 20 (B2's 10, then
+         10 of D3), V3 6 (D3), V6 4 (D3)
+
+    visit  donated value shipped             × received / shipped   donated value delivered (fen)
+    V1     M 6 × 12000 = 72000; E 10 × 2500  72000 × 9/10; 25000      64800 + 25000 = 89800
+    V2     M none (B1)                       (not confirmed)          0
+    V3     E 6 × 2500 = 15000                × 6/6                    15000
+    P1     M 2 × 12000 = 24000               × 2/2                    24000
 """
 
 from __future__ import annotations
@@ -43,7 +55,8 @@ from core.timeutil import local_to_utc
 from events.models import Lesson, SlotRole, Visit, VisitStatus
 from events.services import SatelliteData
 from kits import stock
-from kits.models import VisitKit
+from kits.ledger import MovementData, append
+from kits.models import MovementKind, VisitKit
 from reports.periods import Period
 from tests.api.conftest import bearer  # noqa: F401  (bearer-token headers, for the API tests)
 from volunteers.models import Signup, SignupStatus
@@ -148,6 +161,39 @@ def world(db_session, make_company, make_user, make_school, make_visit, make_kit
     circuit = make_kit_type(name="电路套件", unit_value_fen=3000)
     hub = stock.default_hub(db_session)
     db_session.flush()
+    received_at = beijing(date(2025, 9, 1), time(9))
+    for kit, quantity, value_fen, donated, party in [
+        (microscope, 8, 96000, True, "星辰科技基金会"),
+        (microscope, 20, None, False, "科学器材公司"),
+        (circuit, 10, None, False, "科学器材公司"),
+        (circuit, 30, 75000, True, "绿源能源"),
+    ]:
+        stock.receive(
+            db_session,
+            kit_type_id=kit.id,
+            quantity=quantity,
+            party=party,
+            value_fen=value_fen,
+            donated=donated,
+            hub_id=hub.id,
+            actor=None,
+            now=received_at,
+        )
+    for key, kit, quantity in [
+        ("P1", microscope, 2),
+        ("V1", microscope, 10),
+        ("V2", microscope, 5),
+        ("V5", microscope, 3),
+        ("V1", circuit, 20),
+        ("V3", circuit, 6),
+        ("V6", circuit, 4),
+    ]:
+        # Straight into the ledger (the lots are taken by its real rule): the world's visits have no kit
+        # reservations to ship from; their VisitKit rows are written below.
+        data = MovementData(
+            MovementKind.SHIPPED, hub.id, kit.id, quantity, on_hand_delta=-quantity, visit_id=visits[key].id
+        )
+        append(db_session, data, actor_id=None, now=received_at + timedelta(days=1))
     for key, kit, shipped, received, consumed in [
         ("V1", microscope, 10, 9, 7),
         ("V1", circuit, 20, 20, 18),

@@ -32,6 +32,7 @@ def test_summary_gives_the_hand_worked_totals_and_periods(client, world, make_us
     # kits: V1 9 + 20, V2 not confirmed (0), V3 6; consumed 7 + 18 + 4; 9 × 12550 + 20 × 3000 + 6 × 3000 fen
     current = body["totals"]["current"]
     assert (current["kits_delivered"], current["kits_consumed"], current["kit_value_fen"]) == (35, 29, 190950)
+    assert current["donated_value_fen"] == 104800  # V1 89800 + V3 15000 (tests/reports/conftest.py)
     assert (body["group_by"], body["rows"]) == (None, [])
 
 

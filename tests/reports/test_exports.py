@@ -36,29 +36,44 @@ def _csv(client, path: str) -> list[list[str]]:
 
 def _company_rows(rows) -> dict:
     """Company -> (figures now, figures before) as the export writes them (hours as text)."""
-    return {row[0]: (tuple(row[1:11]), tuple(row[11:21])) for row in rows[1:]}
+    return {row[0]: (tuple(row[1:12]), tuple(row[12:23])) for row in rows[1:]}
 
 
 def _as_written(figures: tuple) -> tuple:
-    visits, schools, students, minutes, volunteers, no_checkins, unrecorded, delivered, consumed, fen = figures
+    *counts, fen, donated_fen = figures
+    visits, schools, students, minutes, volunteers, no_checkins, unrecorded, delivered, consumed = counts
     tenths = (minutes * 10 + 30) // 60
     hours = f"{tenths // 10}.{tenths % 10}"
-    yuan = f"{fen // 100}.{fen % 100:02d}"
-    figures = (visits, schools, students, hours, volunteers, no_checkins, unrecorded, delivered, consumed, yuan)
+    yuan, donated = (f"{value // 100}.{value % 100:02d}" for value in (fen, donated_fen))
+    figures = (
+        visits,
+        schools,
+        students,
+        hours,
+        volunteers,
+        no_checkins,
+        unrecorded,
+        delivered,
+        consumed,
+        yuan,
+        donated,
+    )
     return tuple(str(v) for v in figures)
 
 
 def test_csv_has_a_bom_the_chinese_names_and_the_hand_worked_figures(client, world, admin):
     rows = _csv(client, f"/reports/export/company.csv?{RANGE}")
     assert rows[0][:2] == ["Company", "Visits completed (period)"]
-    assert len(rows[0]) == 21
-    assert rows[0][8:11] == [
+    assert len(rows[0]) == 23
+    assert rows[0][8:12] == [
         "Kits delivered (period)",
         "Kits consumed (period)",
         "Value of kits delivered, yuan (at each kit type's value) (period)",
+        "Value of donated kits delivered, yuan (at each donation's value) (period)",
     ]
-    # 绿源能源 (V1, V3): 29 + 6 kits delivered, 25 + 4 consumed, 1729.50 + 180.00 yuan; before (P1): 2, 2, 251.00
-    assert rows[2][8:11] + rows[2][18:21] == ["35", "29", "1909.50", "2", "2", "251.00"]
+    # 绿源能源 (V1, V3): 29 + 6 kits delivered, 25 + 4 consumed, 1729.50 + 180.00 yuan, donated 898.00 + 150.00;
+    # before (P1): 2, 2, 251.00, donated 240.00
+    assert rows[2][8:12] + rows[2][19:23] == ["35", "29", "1909.50", "1048.00", "2", "2", "251.00", "240.00"]
     assert _company_rows(rows) == {
         name: (_as_written(now), _as_written(before)) for name, (now, before) in expected.COMPANY.items()
     }
@@ -88,9 +103,10 @@ def test_xlsx_reads_back_with_numbers_as_numbers(client, world, admin):
     assert values[0][:2] == ("Month", "Visits completed (period)")
     march = values[3]
     # 2026-03: V3, V4; C, A; 50 students; 300 minutes = 5 hours; g1, s2; V4; V3; V3's 6 kits, 4 consumed,
-    # 6 × 30.00 yuan | before: P1, with 2 kits, 2 consumed, 2 × 125.50 yuan
-    assert march == ("2026-03", 2, 2, 50, 5, 2, 1, 1, 6, 4, 180, 1, 1, 10, 3.3, 1, 0, 0, 2, 2, 251)
-    assert values[1][8:11] == (29, 25, 1729.5)  # 2026-01: V1, 9 × 125.50 + 20 × 30.00
+    # 6 × 30.00 yuan, donated 6 × 25.00 | before: P1, with 2 kits, 2 consumed, 2 × 125.50 yuan, donated 2 × 120.00
+    assert march == ("2026-03", 2, 2, 50, 5, 2, 1, 1, 6, 4, 180, 150, 1, 1, 10, 3.3, 1, 0, 0, 2, 2, 251, 240)
+    # 2026-01: V1, 9 × 125.50 + 20 × 30.00; donated 72000 × 9/10 + 10 × 25.00
+    assert values[1][8:12] == (29, 25, 1729.5, 898)
 
 
 def test_a_company_coordinator_downloads_their_peoples_table(client, world, make_user, login):

@@ -73,3 +73,12 @@ def test_lessons_given_are_counted_per_school_and_in_total(db_session, world):
     assert by_school == {name: lessons for name, lessons in expected.LESSONS.items() if name != "total"}
     school_a = services.totals(db_session, PERIOD, Scope(school_id=world.a.id))
     assert (school_a.current.lessons, school_a.previous.lessons) == expected.LESSONS["美姑县第一小学"]
+
+
+def test_fractions_of_fen_are_rounded_half_up_once_and_float_noise_is_dropped():
+    from decimal import Decimal
+
+    from reports.services import whole_fen
+
+    assert whole_fen(64800.00000000001) == 64800 == whole_fen(64799.99999999999)
+    assert (whole_fen(0.5), whole_fen(Decimal("2.5")), whole_fen(2.4999), whole_fen(0)) == (1, 3, 2, 0)

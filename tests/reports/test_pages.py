@@ -41,7 +41,7 @@ def shown(figures: tuple, *, people: bool = True) -> list[str]:
     return [
         *(str(figures[0]), str(figures[1]), str(figures[2]), _hours(figures[3])),
         *volunteers,
-        *(str(figures[7]), str(figures[8]), _yuan(figures[9])),
+        *(str(figures[7]), str(figures[8]), _yuan(figures[9]), _yuan(figures[10])),
     ]
 
 
@@ -74,7 +74,7 @@ def test_dashboard_shows_every_hand_worked_number(client, world, admin):
     assert html.count("<h1") == 1
     # visits, schools, students, hours, volunteers, hours per volunteer (900 / 3 = 300 minutes); kits delivered
     # 9 + 20 (V1) + 0 (V2, not confirmed) + 6 (V3) = 35, consumed 7 + 18 + 4 = 29, value 190950 fen
-    assert headline_values(html) == ["4", "4", "165", "15.0", "3", "5.0", "35", "29", "CN¥1,909.50"]
+    assert headline_values(html) == ["4", "4", "165", "15.0", "3", "5.0", "35", "29", "CN¥1,909.50", "CN¥1,048.00"]
     text = _text(html)
     for previous in (
         "Previous period: 2 (+2)",
@@ -83,6 +83,7 @@ def test_dashboard_shows_every_hand_worked_number(client, world, admin):
         "Previous period: 2 (+33)",  # kits delivered: P1's 2
         "Previous period: 2 (+27)",  # kits consumed
         "Previous period: CN¥251.00 (+CN¥1,658.50)",  # 2 × 125.50; 1909.50 − 251.00
+        "Previous period: CN¥240.00 (+CN¥808.00)",  # donated: P1's 2 of D1 at 120.00; 1048.00 − 240.00
     ):
         assert previous in text
     assert "kits shipped but not yet confirmed count as none" in text
@@ -106,7 +107,7 @@ def test_company_page_shows_its_peoples_figures_and_hours_per_volunteer(client, 
     html = response.get_data(as_text=True)
     # 星辰科技: V1, V2, V4; A, S, B; 150 students; 420 minutes = 7.0 h; s1, s2; 210 minutes each = 3.5 h;
     # kits: V1's 9 + 20 = 29 (V2's not confirmed), consumed 7 + 18 = 25, 9 × 125.50 + 20 × 30.00 = 1729.50
-    assert headline_values(html) == ["3", "3", "150", "7.0", "2", "3.5", "29", "25", "CN¥1,729.50"]
+    assert headline_values(html) == ["3", "3", "150", "7.0", "2", "3.5", "29", "25", "CN¥1,729.50", "CN¥898.00"]
     assert "Previous period: CN¥0.00 (+CN¥1,729.50)" in _text(html)  # P2 had no kits
     assert table_rows(html, "table-volunteer") == {n: cells(*f) for n, f in expected.STAR_VOLUNTEERS.items()}
     assert "张伟" not in html  # g1 is Green's
@@ -118,12 +119,14 @@ def test_public_impact_page_has_totals_and_provinces_and_no_names(client, world)
     response = client.get(f"/impact?{RANGE}", headers=EN)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    # as the dashboard, without hours per volunteer; kits 35, 29, 190950 fen
-    assert headline_values(html) == ["4", "4", "165", "15.0", "3", "35", "29", "CN¥1,909.50"]
+    # as the dashboard, without hours per volunteer; kits 35, 29, 190950 fen, donated 104800 fen
+    assert headline_values(html) == ["4", "4", "165", "15.0", "3", "35", "29", "CN¥1,909.50", "CN¥1,048.00"]
     rows = table_rows(html, "table-province")
     assert rows == {name: cells(*f, people=False) for name, f in expected.PROVINCE.items()}
     # 四川省: V1's kits (V2's not confirmed); 贵州省: V3's 6 × 30.00, before P1's 2 × 125.50
-    assert rows["贵州省"][-1] == "CN¥180.00 previous period CN¥251.00"
+    assert rows["贵州省"][-2] == "CN¥180.00 previous period CN¥251.00"
+    # donated: V3's 6 of D3 at 25.00 a kit, before P1's 2 of D1 at 120.00 a kit (not the kit type's 125.50)
+    assert rows["贵州省"][-1] == "CN¥150.00 previous period CN¥240.00"
     for private in ("王小明", "Li Hua", "张伟", "星辰科技", "绿源能源", "美姑县第一小学", "@example.com"):
         assert private not in html
 
@@ -135,12 +138,14 @@ def test_school_page_shows_what_the_school_received(client, world, make_user, lo
     html = client.get(f"/reports/schools/{world.a.id}?{RANGE}", headers=EN).get_data(as_text=True)
     # school A: V1 and V4; A and S; 95 + 35; 240 + 180 minutes; s1, g1, s2; 140 minutes each; kits received
     # at V1: 9 of 10 microscopes shipped and 20 circuits, 25 consumed, 1129.50 + 600.00 yuan
-    # visits, lessons given (V1 2, V4 1), schools, students, hours, volunteers, hours each, kits, value
-    assert headline_values(html) == ["2", "3", "2", "130", "7.0", "3", "2.3", "29", "25", "CN¥1,729.50"]
-    assert table_rows(html, "table-month")["2026-01"][-3:] == [
+    # visits, lessons given (V1 2, V4 1), schools, students, hours, volunteers, hours each, kits, value, donated
+    # value (6 of D1's microscopes at 120.00 × 9/10 + 10 of D3's circuits at 25.00)
+    assert headline_values(html) == ["2", "3", "2", "130", "7.0", "3", "2.3", "29", "25", "CN¥1,729.50", "CN¥898.00"]
+    assert table_rows(html, "table-month")["2026-01"][-4:] == [
         "29 previous period 0",
         "25 previous period 0",
         "CN¥1,729.50 previous period CN¥0.00",
+        "CN¥898.00 previous period CN¥0.00",
     ]
     export = f"/reports/schools/{world.a.id}/export/month.csv?from=2026-01-01&amp;to=2026-03-31"
     assert export in html
@@ -153,7 +158,7 @@ def test_school_page_shows_what_the_school_received(client, world, make_user, lo
     # confirmed count as none delivered
     login(make_user(Role.ADMIN))
     html = client.get(f"/reports/schools/{world.b.id}?{RANGE}", headers=EN).get_data(as_text=True)
-    assert headline_values(html) == ["1", "1", "1", "20", "3.0", "2", "1.5", "0", "0", "CN¥0.00"]
+    assert headline_values(html) == ["1", "1", "1", "20", "3.0", "2", "1.5", "0", "0", "CN¥0.00", "CN¥0.00"]
 
 
 def test_a_bad_date_is_shown_next_to_its_field_and_the_default_period_used(client, world, admin):
