@@ -51,7 +51,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 DEFAULT_LOCALE = "zh-CN"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 #: how long a page may take to answer; the server is on loopback
-TIMEOUT_MS = 5_000
+TIMEOUT_MS = 10_000
 EXPECT_TIMEOUT_MS = 2_000
 
 _REPORTS = pytest.StashKey[dict]()
