@@ -110,8 +110,9 @@ class Generated:
     #: the host of the first two schools, and the first school's first volunteer (five visits or so)
     host_email: str = ""
     volunteer_email: str = ""
-    #: published visits to come, soonest first (ids)
+    #: published visits to come, soonest first, and completed ones, latest first (ids)
     upcoming_visit_ids: list[int] = field(default_factory=list)
+    completed_visit_ids: list[int] = field(default_factory=list)
 
 
 class _Writer:
@@ -445,6 +446,8 @@ def _visits(writer: _Writer, t, sizes, now, rng, people, kits, generated) -> lis
     writer.flush_all(t.visit, t.slot, t.lesson, t.signup, t.ticket, t.attendance, t.scan)
     upcoming = [v for v in visits if v.status == VisitStatus.PUBLISHED]
     generated.upcoming_visit_ids = [v.id for v in sorted(upcoming, key=lambda v: (v.starts_at, v.id))]
+    completed = [v for v in visits if v.status == VisitStatus.COMPLETED]
+    generated.completed_visit_ids = [v.id for v in sorted(completed, key=lambda v: (v.starts_at, v.id), reverse=True)]
     return visits
 
 
@@ -511,7 +514,22 @@ def _signups(writer, t, new, visit, school_index, people, rng, tickets, minutes_
         slot_id = new("slot")
         taken = min(capacity, filled, len(pool))
         filled -= taken
-        waitlisted = 0
+        waiting = status == VisitStatus.PUBLISHED and taken == capacity and len(pool) > taken and rng.random() < 0.5
+        writer.add(  # before its signups: a full batch writes every table's rows so far, parents first
+            t.slot,
+            {
+                "id": slot_id,
+                "visit_id": visit.id,
+                "role": role,
+                "capacity": capacity,
+                "taken": 0 if status == VisitStatus.CANCELLED else taken,
+                "waitlisted": int(waiting),
+                "waitlist_seq": int(waiting),
+                "requires_training": False,
+                "required_language": None,
+                "description": "",
+            },
+        )
         for _ in range(taken):
             person = pool.pop()
             if status == VisitStatus.CANCELLED:
@@ -525,24 +543,8 @@ def _signups(writer, t, new, visit, school_index, people, rng, tickets, minutes_
                 ticket(signup_id, visit.ends_at)
             else:
                 _attended(writer, t, new, visit, slot_id, person, signup, ticket, rng, minutes_counted, Direction)
-        if status == VisitStatus.PUBLISHED and taken == capacity and pool and rng.random() < 0.5:
-            waitlisted = 1
+        if waiting:
             signup(slot_id, pool.pop(), SignupStatus.WAITLISTED, queue_number=1)
-        writer.add(
-            t.slot,
-            {
-                "id": slot_id,
-                "visit_id": visit.id,
-                "role": role,
-                "capacity": capacity,
-                "taken": 0 if status == VisitStatus.CANCELLED else taken,
-                "waitlisted": waitlisted,
-                "waitlist_seq": waitlisted,
-                "requires_training": False,
-                "required_language": None,
-                "description": "",
-            },
-        )
         if status == VisitStatus.PUBLISHED and pool and rng.random() < 0.15:
             cancelled = signed_at + timedelta(hours=5)
             signup_id = signup(
