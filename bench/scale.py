@@ -750,7 +750,7 @@ def _ledger(session, writer: _Writer, t, sizes, now, rng, kits, visits, people) 
 
 def _counters(session, writer: _Writer, t, kits, stock: dict[tuple[int, int], list[int]]) -> None:
     """The per-hub counters: the ledger's sums (added to counters already there)."""
-    existing = set(session.execute(select(t.stock.c.hub_id, t.stock.c.kit_type_id)).tuples())
+    existing = {tuple(row) for row in session.execute(select(t.stock.c.hub_id, t.stock.c.kit_type_id))}
     thresholds = {kt.id: kt.low_stock_threshold for kt in kits.types}
     for (hub, kit_type_id), (on_hand, reserved) in stock.items():
         if (hub, kit_type_id) in existing:
