@@ -41,6 +41,8 @@ SIGNUP_VOLUNTEERS = 200
 SIGNUP_VISITS = 100
 #: wrk's threads (the signup pairs are shared out among them)
 WRK_THREADS = 2
+#: seconds wrk waits for an answer before counting a timeout (its default, 2, is less than some pages take at scale)
+WRK_TIMEOUT = 30
 #: targets of the --plans section: the heaviest (lowest ratio) this many pages
 PLANNED = 3
 
@@ -165,7 +167,7 @@ def build_data(url: str, scale: float, instance: str) -> float:
     generator took."""
     from flask_migrate import upgrade
 
-    from bench.scale import generate
+    from bench.scale import analyze, generate
     from core.timeutil import utcnow
     from extensions import db
 
@@ -176,8 +178,10 @@ def build_data(url: str, scale: float, instance: str) -> float:
         started = time.perf_counter()
         generate(db.session, scale, utcnow())
         db.session.commit()
+        seconds = time.perf_counter() - started
+        analyze(db.engine)
         db.engine.dispose()
-        return time.perf_counter() - started
+        return seconds
 
 
 def build_database(url: str, scale: float, instance: str) -> Built:
@@ -186,7 +190,7 @@ def build_database(url: str, scale: float, instance: str) -> Built:
 
     from accounts.models import Role
     from accounts.services import create_user
-    from bench.scale import BENCH_PASSWORD, generate
+    from bench.scale import BENCH_PASSWORD, analyze, generate
     from calendars.services import feeds_for
     from core.timeutil import utcnow
     from demo import seed_demo
@@ -218,6 +222,7 @@ def build_database(url: str, scale: float, instance: str) -> Built:
         (personal,) = [link for link in feeds_for(db.session, subscriber, now) if link.kind == "personal"]
         movements = head_state(db.session).count
         db.session.commit()
+        analyze(db.engine)
         feed = urlsplit(personal.url).path
     # Requests outside the app context above: each has a context (and a `g`) of its own, as on a server.
     logins = {"admin": generated.admin_email, "host": generated.host_email, "volunteer": generated.volunteer_email}
@@ -383,7 +388,8 @@ def cpu_seconds(server_pid: int) -> dict[str, float]:
 def wrk(port: int, target: Target, seconds: int, connections: int, server_pid: int | None = None) -> dict:
     """Drive `target` with wrk (2 threads, `connections` keep-alive connections) for `seconds`; with the server's
     process id, also the CPU milliseconds per request of the server (`app_cpu_ms`) and of PostgreSQL (`db_cpu_ms`)."""
-    command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "-s", str(ROOT / "bench" / "wrk.lua")]
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", f"--timeout={WRK_TIMEOUT}s"]
+    command += ["-s", str(ROOT / "bench" / "wrk.lua")]
     for name, value in target.all_headers.items():
         command += ["-H", f"{name}: {value}"]
     command += [f"http://127.0.0.1:{port}{target.path}", "--", str(target.status)]
