@@ -410,15 +410,36 @@ def wrk(port: int, target: Target, seconds: int, connections: int, server_pid: i
     return summary
 
 
+def warm(port: int, pages: list[Target], workers: int) -> None:
+    """Ask for each page a few times before measuring, so that every worker has loaded what it loads on first use
+    (templates, translations, mappers) and the first target does not pay for it."""
+    for target in pages:
+        for _ in range(2 * workers):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WRK_TIMEOUT)
+            conn.request("GET", target.path, headers=target.all_headers)
+            conn.getresponse().read()
+            conn.close()
+
+
+def settle(server_pid: int, *, idle: float = 0.1, longest: float = 120) -> None:
+    """Wait until the server's processes are idle (under `idle` of a CPU for half a second): a slow page leaves
+    requests queued after wrk stops, which the next /healthz run would otherwise wait behind."""
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
+        before = cpu_seconds(server_pid).get("app", 0.0)
+        time.sleep(0.5)
+        if cpu_seconds(server_pid).get("app", 0.0) - before < idle * 0.5:
+            return
+
+
 def measure(port: int, ceiling: Target, target: Target, args, server_pid: int | None = None) -> dict:
     """`target` right after its own /healthz, `--rounds` times; the medians, and the ratio of each pair's."""
-    pairs = [
-        (
-            wrk(port, ceiling, args.seconds, args.connections, server_pid),
-            wrk(port, target, args.seconds, args.connections, server_pid),
-        )
-        for _ in range(args.rounds)
-    ]
+    pairs = []
+    for _ in range(args.rounds):
+        if server_pid:
+            settle(server_pid)
+        healthz = wrk(port, ceiling, args.seconds, args.connections, server_pid)
+        pairs.append((healthz, wrk(port, target, args.seconds, args.connections, server_pid)))
     ratios = [t["rps"] / h["rps"] for h, t in pairs if h["rps"]]
     cpu = {
         f"{part}_cpu_ms": round(statistics.median(t[f"{part}_cpu_ms"] for _, t in pairs), 3)
@@ -595,7 +616,8 @@ def serve(url: str, instance: str, cache: str | None, args) -> subprocess.Popen:
         "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex}",
     }
     command = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--threads", str(args.threads)]
-    command += ["--bind", f"127.0.0.1:{args.port}", "--log-level", "warning", "app:create_app()"]
+    command += ["--bind", f"127.0.0.1:{args.port}", "--log-level", "warning", "--graceful-timeout", "5"]
+    command += ["app:create_app()"]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(100):
         try:
@@ -623,10 +645,15 @@ def run_database(kind: str, url: str, instance: str, cache: str | None, args) ->
     chosen = [target for target in targets(built) if target.label == "/healthz" or args.only in target.label]
     server = serve(url, instance, cache, args)
     try:
+        warm(args.port, [target for target in chosen if target.method == "GET"], args.workers)
         results = [measure(args.port, chosen[0], target, args, server.pid) for target in chosen[1:]]
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.terminate()  # gunicorn lets its workers finish what they hold for up to --graceful-timeout
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     for result in results:
         result["sql_scale1"] = len(small[result["label"]])
         result["sql_scale_n"] = len(large[result["label"]])
