@@ -215,8 +215,8 @@ def build_database(url: str, scale: float, instance: str) -> Built:
             roles={Role.VOLUNTEER},
             now=now,
         )
-        wanted = (generated.upcoming_visit_ids + generated.completed_visit_ids)[:FEED_VISITS]
-        feed_visits = _subscribe(db.session, subscriber, wanted, now)
+        wanted = generated.upcoming_visit_ids + generated.completed_visit_ids
+        feed_visits = _subscribe(db.session, subscriber, wanted, FEED_VISITS, now)
         token, ticket = _gate(db.session, now)
         signups = _signup_pool(db.session, now, Path(instance) / f"signups-{uuid.uuid4().hex}.txt")
         (personal,) = [link for link in feeds_for(db.session, subscriber, now) if link.kind == "personal"]
@@ -249,8 +249,9 @@ def _login(app, email: str, password: str) -> str:
     return f"{name}={client.get_cookie(name).value}"
 
 
-def _subscribe(session, subscriber, visit_ids: list[int], now) -> int:
-    """The subscriber confirmed in a slot with a place left at each visit (counted, with a ticket): how many."""
+def _subscribe(session, subscriber, visit_ids: list[int], most: int, now) -> int:
+    """The subscriber confirmed in a slot with a place left (counted, with a ticket) at the first `most` of the
+    visits that have one: how many."""
     from sqlalchemy import select
 
     from checkin.tickets import ticket_for
@@ -265,7 +266,7 @@ def _subscribe(session, subscriber, visit_ids: list[int], now) -> int:
     ):
         slots.setdefault(slot.visit_id, slot)
     made = []
-    for slot in slots.values():
+    for slot in [slots[visit_id] for visit_id in visit_ids if visit_id in slots][:most]:
         slot.taken += 1
         # Straight into the table: the rules would refuse one person at several visits on one day.
         signup = Signup(
