@@ -422,23 +422,38 @@ def warm(port: int, pages: list[Target], workers: int) -> None:
             conn.close()
 
 
-def settle(server_pid: int, *, idle: float = 0.1, longest: float = 120) -> None:
-    """Wait until the server's processes are idle (under `idle` of a CPU for half a second): a slow page leaves
-    requests queued after wrk stops, which the next /healthz run would otherwise wait behind."""
+def settle(server_pid: int, url: str, *, idle: float = 0.1, longest: float = 300) -> None:
+    """Wait until the server's processes are idle (under `idle` of a CPU for half a second) and, on PostgreSQL, no
+    statement runs in the bench's database: a slow page leaves requests queued after wrk stops, which the next
+    /healthz run would otherwise wait behind (a worker waiting for PostgreSQL uses no CPU of its own)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url) if url.startswith("postgresql") else None
+    running = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
+        "AND pid <> pg_backend_pid()"
+    )
     deadline = time.monotonic() + longest
-    while time.monotonic() < deadline:
-        before = cpu_seconds(server_pid).get("app", 0.0)
-        time.sleep(0.5)
-        if cpu_seconds(server_pid).get("app", 0.0) - before < idle * 0.5:
-            return
+    try:
+        while time.monotonic() < deadline:
+            before = cpu_seconds(server_pid).get("app", 0.0)
+            time.sleep(0.5)
+            busy = cpu_seconds(server_pid).get("app", 0.0) - before >= idle * 0.5
+            if not busy and engine is not None:
+                with engine.connect() as conn:
+                    busy = bool(conn.execute(running).scalar())
+            if not busy:
+                return
+    finally:
+        if engine is not None:
+            engine.dispose()
 
 
-def measure(port: int, ceiling: Target, target: Target, args, server_pid: int | None = None) -> dict:
+def measure(port: int, ceiling: Target, target: Target, args, server_pid: int, url: str) -> dict:
     """`target` right after its own /healthz, `--rounds` times; the medians, and the ratio of each pair's."""
     pairs = []
     for _ in range(args.rounds):
-        if server_pid:
-            settle(server_pid)
+        settle(server_pid, url)
         healthz = wrk(port, ceiling, args.seconds, args.connections, server_pid)
         pairs.append((healthz, wrk(port, target, args.seconds, args.connections, server_pid)))
     ratios = [t["rps"] / h["rps"] for h, t in pairs if h["rps"]]
@@ -647,7 +662,7 @@ def run_database(kind: str, url: str, instance: str, cache: str | None, args) ->
     server = serve(url, instance, cache, args)
     try:
         warm(args.port, [target for target in chosen if target.method == "GET"], args.workers)
-        results = [measure(args.port, chosen[0], target, args, server.pid) for target in chosen[1:]]
+        results = [measure(args.port, chosen[0], target, args, server.pid, url) for target in chosen[1:]]
     finally:
         server.terminate()  # gunicorn lets its workers finish what they hold for up to --graceful-timeout
         try:
