@@ -360,14 +360,15 @@ def _signup_pool(session, now, path: Path) -> SignupPool:
     return SignupPool(str(path), len(pairs), [(token, slots[-1]) for token in tokens])
 
 
-def cpu_seconds(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far (user and system, from /proc) by the server's processes (gunicorn and its workers)
-    and by the database's (PostgreSQL's processes on this machine; SQLite runs inside the workers): steadier than
-    requests per second where other work shares the machine. Empty where /proc cannot be read."""
+def cpu_seconds(server_pid: int) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far (user and system, from /proc) by each of the server's processes (gunicorn and its
+    workers) and of the database's (PostgreSQL's processes on this machine; SQLite runs inside the workers), by
+    process id: steadier than requests per second where other work shares the machine. Empty where /proc cannot be
+    read."""
     tick = os.sysconf("SC_CLK_TCK")
-    used = {"app": 0.0, "db": 0.0}
+    used: dict[str, dict[int, float]] = {"app": {}, "db": {}}
     try:
-        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
     except OSError:
         return {}
     for pid in pids:
@@ -379,11 +380,17 @@ def cpu_seconds(server_pid: int) -> dict[str, float]:
         except OSError:
             continue  # gone meanwhile
         seconds = (int(fields[11]) + int(fields[12])) / tick
-        if int(pid) == server_pid or int(fields[1]) == server_pid:  # fields[1]: the parent's pid
-            used["app"] += seconds
+        if pid == server_pid or int(fields[1]) == server_pid:  # fields[1]: the parent's pid
+            used["app"][pid] = seconds
         elif name.startswith("postgres"):
-            used["db"] += seconds
+            used["db"][pid] = seconds
     return used
+
+
+def cpu_used(before: dict, after: dict, part: str) -> float:
+    """CPU seconds `part`'s processes used between two readings: of those alive at the second (a process that
+    ended meanwhile is lost; counting it as a fall would make the figure negative)."""
+    return sum(seconds - before.get(part, {}).get(pid, 0.0) for pid, seconds in after.get(part, {}).items())
 
 
 def wrk(port: int, target: Target, seconds: int, connections: int, server_pid: int | None = None) -> dict:
@@ -407,7 +414,7 @@ def wrk(port: int, target: Target, seconds: int, connections: int, server_pid: i
         target.signups.used += WRK_THREADS * (summary["requests"] + connections)
     summary["rps"] = summary["requests"] / summary["seconds"]
     for part in after:
-        summary[f"{part}_cpu_ms"] = (after[part] - before[part]) * 1000 / max(summary["requests"], 1)
+        summary[f"{part}_cpu_ms"] = cpu_used(before, after, part) * 1000 / max(summary["requests"], 1)
     return summary
 
 
@@ -436,9 +443,9 @@ def settle(server_pid: int, url: str, *, idle: float = 0.1, longest: float = 300
     deadline = time.monotonic() + longest
     try:
         while time.monotonic() < deadline:
-            before = cpu_seconds(server_pid).get("app", 0.0)
+            before = cpu_seconds(server_pid)
             time.sleep(0.5)
-            busy = cpu_seconds(server_pid).get("app", 0.0) - before >= idle * 0.5
+            busy = cpu_used(before, cpu_seconds(server_pid), "app") >= idle * 0.5
             if not busy and engine is not None:
                 with engine.connect() as conn:
                     busy = bool(conn.execute(running).scalar())
