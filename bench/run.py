@@ -322,8 +322,8 @@ def _gate(session, now) -> tuple[str, str]:
 def _signup_pool(session, now, path: Path) -> SignupPool:
     """SIGNUP_VISITS published visits on days of their own at a school of their own, one slot each, and
     SIGNUP_VOLUNTEERS volunteers with API tokens: each (volunteer, visit) pair is one valid signup. Written to
-    `path` as "token slot" lines in the order wrk takes them (pair k: volunteer k mod V at visit k div V); the
-    last visit's pairs are kept for counting SQL in-process."""
+    `path` as "token slot" lines in the order wrk takes them; the last visit's pairs are kept for counting SQL
+    in-process."""
     from accounts.models import Role
     from accounts.services import create_user_with_password_hash, hash_password, issue_api_token
     from core.timeutil import in_zone, local_to_utc
@@ -355,7 +355,11 @@ def _signup_pool(session, now, path: Path) -> SignupPool:
             now=now,
         )
         tokens.append(issue_api_token(session, person, now))
-    pairs = [(tokens[k % len(tokens)], slots[k // len(tokens)]) for k in range(len(tokens) * (len(slots) - 1))]
+    # Pair k: visit k mod D, volunteer (k mod D + k div D) mod V, each pair once; neighbours differ in both, so
+    # concurrent requests do not queue on one slot's or one person's row lock (what a signup measures, not a queue).
+    days = len(slots) - 1
+    order = ((k % days, (k % days + k // days) % len(tokens)) for k in range(days * len(tokens)))
+    pairs = [(tokens[volunteer], slots[visit]) for visit, volunteer in order]
     path.write_text("".join(f"{token} {slot}\n" for token, slot in pairs))
     return SignupPool(str(path), len(pairs), [(token, slots[-1]) for token in tokens])
 
