@@ -673,6 +673,9 @@ def run_database(kind: str, url: str, instance: str, cache: str | None, args) ->
     server = serve(url, instance, cache, args)
     try:
         warm(args.port, [target for target in chosen if target.method == "GET"], args.workers)
+        for target in chosen:  # the writes' first requests on each worker (mail templates, calendar files) too
+            if target.method == "POST":
+                wrk(args.port, target, 1, args.connections)
         results = [measure(args.port, chosen[0], target, args, server.pid, url) for target in chosen[1:]]
     finally:
         server.terminate()  # gunicorn lets its workers finish what they hold for up to --graceful-timeout
