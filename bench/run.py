@@ -1,9 +1,11 @@
-"""Page throughput against /healthz on the same server, and SQL queries per page as data grows.
+"""Page throughput against /healthz on the same server, SQL statements per page at two data sizes, the ledger's
+verification at two sizes, a personal feed's build time, and (`--plans`) PostgreSQL's plans of the heaviest pages.
 
-GET pages, calendar feeds (a volunteer's personal feed holding every extra visit, up to 500, built and
-answered 304 to its ETag; the public programme feed), and the check-in API: POST /api/v1/checkins, a
-host's scans of one ticket with a fresh scan id each (the first answers ok, the rest already_checked_in;
-each stores its scan).
+The data: the demo, `bench.scale.generate` at `--scale` (1: 20 schools, 200 volunteers, 100 visits, 5,000 stock
+movements), and the bench's own fixtures: a volunteer signed up to up to 500 visits (their personal feed), a visit
+under way with a host's API token and a volunteer's ticket (the check-in API), and a school of visits with one
+slot each plus volunteers with API tokens (the signup API: every request a fresh signup of one volunteer to one
+visit, wrk.lua taking the pairs in turn).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -28,23 +31,53 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PATHS = ["/healthz", "/", "/visits/{visit_id}", "/api/v1/visits"]
-#: a personal feed holds at most this many visits (the extra visits the bench volunteer signs up to)
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/bench"
+#: a personal feed holds at most this many visits (the ones the bench's subscriber signs up to)
 FEED_VISITS = 500
 SCAN_PATH = "/api/v1/checkins"
+SIGNUP_PATH = "/api/v1/slots/{slot_id}/signups"
+#: the signup API's pool: this many volunteers with tokens, and visits on days of their own, one slot each
+SIGNUP_VOLUNTEERS = 200
+SIGNUP_VISITS = 100
+#: wrk's threads (the signup pairs are shared out among them)
+WRK_THREADS = 2
+#: seconds wrk waits for an answer before counting a timeout (its default, 2, is less than some pages take at scale)
+WRK_TIMEOUT = 30
+#: targets of the --plans section: the heaviest (lowest ratio) this many pages
+PLANNED = 3
+
+
+@dataclass
+class SignupPool:
+    """Pairs of a volunteer's API token and a slot, each a valid signup once: wrk takes them from `path` in turn,
+    from `used` on; `spare` ones are kept for counting SQL in-process."""
+
+    path: str
+    size: int
+    spare: list[tuple[str, int]]
+    used: int = 0
 
 
 @dataclass
 class Built:
     """What the load needs from a freshly built database."""
 
+    url: str
     visit_id: int
     #: a host's API token, and the ticket of a volunteer at a visit under way, for the check-in API
     token: str
     ticket: str
-    #: the path of a volunteer's personal feed (signed up to every extra visit, up to 500) and its ETag
+    #: the path of a volunteer's personal feed, its ETag, and how many visits it holds
     feed: str
     etag: str
+    feed_visits: int
+    #: Cookie headers of logged-in sessions: admin, host, volunteer
+    cookies: dict[str, str]
+    signups: SignupPool
+    movements: int
+    #: seconds the generator took, and the table sizes it wrote
+    generated_seconds: float
+    rows: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -57,6 +90,8 @@ class Target:
     headers: dict = field(default_factory=dict)
     #: for the check-in API: the ticket each POST scans, with a fresh scan id
     ticket: str | None = None
+    #: for the signup API: the pairs of token and slot each POST takes in turn
+    signups: SignupPool | None = None
     #: the status every answer must have (anything else counts as an error)
     status: int = 200
 
@@ -64,54 +99,114 @@ class Target:
     def all_headers(self) -> dict:
         return {"Accept-Language": "zh-CN", **self.headers}
 
-    def request(self) -> tuple[bytes | None, dict]:
-        """The body and headers of one request (a fresh scan id each time)."""
+    def request(self) -> tuple[str, bytes | None, dict]:
+        """The path, body and headers of one in-process request (a fresh scan id, a spare signup pair)."""
+        if self.signups is not None:
+            token, slot_id = self.signups.spare.pop()
+            headers = {**self.all_headers, "Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            return SIGNUP_PATH.format(slot_id=slot_id), b"{}", headers
         if self.ticket is None:
-            return None, self.all_headers
+            return self.path, None, self.all_headers
         body = {"ticket": self.ticket, "direction": "in", "scan_id": uuid.uuid4().hex}
-        return json.dumps(body).encode(), {**self.all_headers, "Content-Type": "application/json"}
+        return self.path, json.dumps(body).encode(), {**self.all_headers, "Content-Type": "application/json"}
 
 
 def targets(built: Built) -> list[Target]:
-    pages = [Target(p, p.format(visit_id=built.visit_id)) for p in PATHS]
-
-    headers = {"Authorization": f"Bearer {built.token}"}
-    feeds = [
+    admin, host, volunteer = ({"Cookie": built.cookies[who]} for who in ("admin", "host", "volunteer"))
+    bearer = {"Authorization": f"Bearer {built.token}"}
+    return [
+        Target("/healthz", "/healthz"),
+        Target("/", "/"),
+        Target("/visits/{visit_id}", f"/visits/{built.visit_id}"),
+        Target("My visits", "/my/visits", headers=volunteer),
+        Target("/visits/ (admin)", "/visits/", headers=admin),
+        Target("/visits/ (host)", "/visits/", headers=host),
         Target("personal feed", built.feed),
         Target("personal feed 304", built.feed, headers={"If-None-Match": built.etag}, status=304),
         Target("/cal/programme.ics", "/cal/programme.ics"),
+        Target("/kits/stock", "/kits/stock", headers=admin),
+        Target("/kits/forecast", "/kits/forecast", headers=admin),
+        Target("/reports/", "/reports/", headers=admin),
+        Target(f"POST {SCAN_PATH}", SCAN_PATH, "POST", bearer, ticket=built.ticket),
+        Target("POST signup (API)", SIGNUP_PATH, "POST", signups=built.signups, status=201),
+        Target("/api/v1/visits", "/api/v1/visits"),
+        Target("/api/v1/openapi.json", "/api/v1/openapi.json"),
     ]
-    return [*pages, *feeds, Target(f"POST {SCAN_PATH}", SCAN_PATH, "POST", headers, ticket=built.ticket)]
 
 
-def build_database(url: str, extra_visits: int, instance: str) -> Built:
-    """Migrate, seed the demo and add published visits, and a visit under way with a ticket to scan."""
+def _app(url: str, instance: str):
     os.environ["SCIVISIT_INSTANCE"] = instance
+    from app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+
+
+def _empty(url: str) -> None:
+    """An empty database at `url`: PostgreSQL's created if missing and its schema dropped, SQLite's file deleted."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    if target.get_backend_name() == "sqlite":
+        Path(target.database).unlink(missing_ok=True)
+        return
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    engine = create_engine(target)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def build_data(url: str, scale: float, instance: str) -> float:
+    """Migrate an empty database and generate `scale`'s data alone (for the ledger's verification): the seconds the
+    generator took."""
     from flask_migrate import upgrade
-    from sqlalchemy import text
+
+    from bench.scale import analyze, generate
+    from core.timeutil import utcnow
+    from extensions import db
+
+    _empty(url)
+    app = _app(url, instance)
+    with app.app_context():
+        upgrade()
+        started = time.perf_counter()
+        generate(db.session, scale, utcnow())
+        db.session.commit()
+        seconds = time.perf_counter() - started
+        analyze(db.engine)
+        db.engine.dispose()
+        return seconds
+
+
+def build_database(url: str, scale: float, instance: str) -> Built:
+    """Migrate, seed the demo, generate `scale`'s data, and add the bench's fixtures; log in the bench's people."""
+    from flask_migrate import upgrade
 
     from accounts.models import Role
     from accounts.services import create_user
-    from app import create_app
+    from bench.scale import BENCH_PASSWORD, analyze, generate
     from calendars.services import feeds_for
-    from core.timeutil import in_zone, local_to_utc, utcnow
+    from core.timeutil import utcnow
     from demo import seed_demo
-    from events.models import School, SlotRole
-    from events.services import LessonData, SlotData, VisitData, create_visit, publish_visit
     from extensions import db
-    from volunteers.models import Signup, SignupStatus
+    from kits.ledger import head_state
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    _empty(url)
+    app = _app(url, instance)
     with app.app_context():
-        if url.startswith("postgresql"):
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
         upgrade()
         now = utcnow()
         seed_demo(db.session, now)
-        schools = db.session.query(School).all()
-        visit = None
+        started = time.perf_counter()
+        generated = generate(db.session, scale, now)
+        db.session.commit()
+        seconds = time.perf_counter() - started
         subscriber = create_user(
             db.session,
             email="bench-feed@example.org",
@@ -120,39 +215,75 @@ def build_database(url: str, extra_visits: int, instance: str) -> Built:
             roles={Role.VOLUNTEER},
             now=now,
         )
-        for i in range(extra_visits):
-            school = schools[i % len(schools)]
-            # 09:00 at the school, so that the visit stays within one of its days whatever the hour now
-            day = in_zone(now, school.timezone).date() + timedelta(days=40 + i // len(schools))
-            start = local_to_utc(day, clock_time(9, 0), school.timezone)
-            data = VisitData(
-                school_id=school.id,
-                title=f"Bench visit {i}",
-                starts_at=start,
-                ends_at=start + timedelta(hours=5),
-                slots=[SlotData(role=SlotRole.ASSISTANT, capacity=5), SlotData(role=SlotRole.DRIVER, capacity=2)],
-                lessons=[LessonData(title="Lesson", grade=4, starts_at=start, ends_at=start + timedelta(hours=1))],
-            )
-            visit = publish_visit(db.session, create_visit(db.session, data, now=now), now=now)
-            if i < FEED_VISITS:
-                # Straight into the table: the rules would refuse one person at several visits on one day.
-                db.session.add(
-                    Signup(
-                        slot_id=visit.slots[0].id,
-                        visit_id=visit.id,
-                        user_id=subscriber.id,
-                        status=SignupStatus.CONFIRMED,
-                        created_at=now,
-                        updated_at=now,
-                        confirmed_at=now,
-                    )
-                )
+        wanted = generated.upcoming_visit_ids + generated.completed_visit_ids
+        feed_visits = _subscribe(db.session, subscriber, wanted, FEED_VISITS, now)
         token, ticket = _gate(db.session, now)
+        signups = _signup_pool(db.session, now, Path(instance) / f"signups-{uuid.uuid4().hex}.txt")
         (personal,) = [link for link in feeds_for(db.session, subscriber, now) if link.kind == "personal"]
+        movements = head_state(db.session).count
         db.session.commit()
+        analyze(db.engine)
         feed = urlsplit(personal.url).path
-        etag = app.test_client().get(feed).headers["ETag"]
-        return Built(visit.id if visit else 1, token, ticket, feed, etag)
+    # Requests outside the app context above: each has a context (and a `g`) of its own, as on a server.
+    logins = {"admin": generated.admin_email, "host": generated.host_email, "volunteer": generated.volunteer_email}
+    cookies = {who: _login(app, email, BENCH_PASSWORD) for who, email in logins.items()}
+    etag = app.test_client().get(feed).headers["ETag"]  # after the logins, which change people the feed names
+    with app.app_context():
+        db.engine.dispose()
+    visit_id = generated.upcoming_visit_ids[0] if generated.upcoming_visit_ids else 1
+    return Built(
+        url, visit_id, token, ticket, feed, etag, feed_visits, cookies, signups, movements, seconds, generated.rows
+    )
+
+
+def _login(app, email: str, password: str) -> str:
+    """The Cookie header of a session started through the real login form (CSRF token and all)."""
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    answer = client.post("/login", data={"email": email, "password": password, "csrf_token": csrf})
+    if answer.status_code != 302:
+        problem = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", answer.get_data(as_text=True)))[-600:]
+        raise RuntimeError(f"logging in as {email} answered {answer.status_code}: {problem}")
+    name = app.config["SESSION_COOKIE_NAME"]
+    return f"{name}={client.get_cookie(name).value}"
+
+
+def _subscribe(session, subscriber, visit_ids: list[int], most: int, now) -> int:
+    """The subscriber confirmed in a slot with a place left (counted, with a ticket) at the first `most` of the
+    visits that have one: how many."""
+    from sqlalchemy import select
+
+    from checkin.tickets import ticket_for
+    from events.models import RoleSlot
+    from volunteers.models import Signup, SignupStatus
+
+    slots = {}
+    for slot in session.scalars(
+        select(RoleSlot)
+        .where(RoleSlot.visit_id.in_(visit_ids), RoleSlot.taken < RoleSlot.capacity)
+        .order_by(RoleSlot.id)
+    ):
+        slots.setdefault(slot.visit_id, slot)
+    made = []
+    for slot in [slots[visit_id] for visit_id in visit_ids if visit_id in slots][:most]:
+        slot.taken += 1
+        # Straight into the table: the rules would refuse one person at several visits on one day.
+        signup = Signup(
+            slot_id=slot.id,
+            visit_id=slot.visit_id,
+            user_id=subscriber.id,
+            status=SignupStatus.CONFIRMED,
+            created_at=now,
+            updated_at=now,
+            confirmed_at=now,
+        )
+        session.add(signup)
+        made.append(signup)
+    session.flush()
+    for signup in made:
+        ticket_for(session, signup, now)
+    return len(made)
 
 
 def _gate(session, now) -> tuple[str, str]:
@@ -188,14 +319,60 @@ def _gate(session, now) -> tuple[str, str]:
     return issue_api_token(session, host, now), ticket_for(session, signup, now).secret
 
 
-def cpu_seconds(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far (user and system, from /proc) by the server's processes (gunicorn and its workers)
-    and by the database's (PostgreSQL's processes on this machine; SQLite runs inside the workers): steadier than
-    requests per second where other work shares the machine. Empty where /proc cannot be read."""
+def _signup_pool(session, now, path: Path) -> SignupPool:
+    """SIGNUP_VISITS published visits on days of their own at a school of their own, one slot each, and
+    SIGNUP_VOLUNTEERS volunteers with API tokens: each (volunteer, visit) pair is one valid signup. Written to
+    `path` as "token slot" lines in the order wrk takes them; the last visit's pairs are kept for counting SQL
+    in-process."""
+    from accounts.models import Role
+    from accounts.services import create_user_with_password_hash, hash_password, issue_api_token
+    from core.timeutil import in_zone, local_to_utc
+    from events.models import SlotRole
+    from events.services import SlotData, VisitData, create_school, create_visit, publish_visit
+
+    school = create_school(session, {"name": "Bench Signup School", "province": "四川省"}, now=now)
+    slots = []
+    for n in range(SIGNUP_VISITS):
+        day = in_zone(now, school.timezone).date() + timedelta(days=200 + n)
+        start = local_to_utc(day, clock_time(9, 0), school.timezone)
+        data = VisitData(
+            school_id=school.id,
+            title=f"Bench signups {n}",
+            starts_at=start,
+            ends_at=start + timedelta(hours=5),
+            slots=[SlotData(role=SlotRole.ASSISTANT, capacity=50)],
+        )
+        slots.append(publish_visit(session, create_visit(session, data, now=now), now=now).slots[0].id)
+    password_hash = hash_password(uuid.uuid4().hex)
+    tokens = []
+    for n in range(SIGNUP_VOLUNTEERS):
+        person = create_user_with_password_hash(
+            session,
+            email=f"bench-signup-{n}@example.org",
+            name=f"Bench Signup {n}",
+            password_hash=password_hash,
+            roles={Role.VOLUNTEER},
+            now=now,
+        )
+        tokens.append(issue_api_token(session, person, now))
+    # Pair k: visit k mod D, volunteer (k mod D + k div D) mod V, each pair once; neighbours differ in both, so
+    # concurrent requests do not queue on one slot's or one person's row lock (what a signup measures, not a queue).
+    days = len(slots) - 1
+    order = ((k % days, (k % days + k // days) % len(tokens)) for k in range(days * len(tokens)))
+    pairs = [(tokens[volunteer], slots[visit]) for visit, volunteer in order]
+    path.write_text("".join(f"{token} {slot}\n" for token, slot in pairs))
+    return SignupPool(str(path), len(pairs), [(token, slots[-1]) for token in tokens])
+
+
+def cpu_seconds(server_pid: int) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far (user and system, from /proc) by each of the server's processes (gunicorn and its
+    workers) and of the database's (PostgreSQL's processes on this machine; SQLite runs inside the workers), by
+    process id: steadier than requests per second where other work shares the machine. Empty where /proc cannot be
+    read."""
     tick = os.sysconf("SC_CLK_TCK")
-    used = {"app": 0.0, "db": 0.0}
+    used: dict[str, dict[int, float]] = {"app": {}, "db": {}}
     try:
-        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
     except OSError:
         return {}
     for pid in pids:
@@ -207,41 +384,90 @@ def cpu_seconds(server_pid: int) -> dict[str, float]:
         except OSError:
             continue  # gone meanwhile
         seconds = (int(fields[11]) + int(fields[12])) / tick
-        if int(pid) == server_pid or int(fields[1]) == server_pid:  # fields[1]: the parent's pid
-            used["app"] += seconds
+        if pid == server_pid or int(fields[1]) == server_pid:  # fields[1]: the parent's pid
+            used["app"][pid] = seconds
         elif name.startswith("postgres"):
-            used["db"] += seconds
+            used["db"][pid] = seconds
     return used
+
+
+def cpu_used(before: dict, after: dict, part: str) -> float:
+    """CPU seconds `part`'s processes used between two readings: of those alive at the second (a process that
+    ended meanwhile is lost; counting it as a fall would make the figure negative)."""
+    return sum(seconds - before.get(part, {}).get(pid, 0.0) for pid, seconds in after.get(part, {}).items())
 
 
 def wrk(port: int, target: Target, seconds: int, connections: int, server_pid: int | None = None) -> dict:
     """Drive `target` with wrk (2 threads, `connections` keep-alive connections) for `seconds`; with the server's
     process id, also the CPU milliseconds per request of the server (`app_cpu_ms`) and of PostgreSQL (`db_cpu_ms`)."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(ROOT / "bench" / "wrk.lua")]
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", f"--timeout={WRK_TIMEOUT}s"]
+    command += ["-s", str(ROOT / "bench" / "wrk.lua")]
     for name, value in target.all_headers.items():
         command += ["-H", f"{name}: {value}"]
     command += [f"http://127.0.0.1:{port}{target.path}", "--", str(target.status)]
     if target.ticket is not None:
-        command += [target.ticket, uuid.uuid4().hex]
+        command += ["scan", target.ticket, uuid.uuid4().hex]
+    elif target.signups is not None:
+        command += ["signup", target.signups.path, str(target.signups.used), str(WRK_THREADS)]
     before = cpu_seconds(server_pid) if server_pid else {}
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     after = cpu_seconds(server_pid) if server_pid else {}
     summary = json.loads(next(line for line in out.splitlines() if line.startswith("WRK "))[4:])
+    if target.signups is not None:
+        # each thread takes every WRK_THREADS-th pair: past the busier thread's last, and those still in flight
+        target.signups.used += WRK_THREADS * (summary["requests"] + connections)
     summary["rps"] = summary["requests"] / summary["seconds"]
     for part in after:
-        summary[f"{part}_cpu_ms"] = (after[part] - before[part]) * 1000 / max(summary["requests"], 1)
+        summary[f"{part}_cpu_ms"] = cpu_used(before, after, part) * 1000 / max(summary["requests"], 1)
     return summary
 
 
-def measure(port: int, ceiling: Target, target: Target, args, server_pid: int | None = None) -> dict:
+def warm(port: int, pages: list[Target], workers: int) -> None:
+    """Ask for each page a few times before measuring, so that every worker has loaded what it loads on first use
+    (templates, translations, mappers) and the first target does not pay for it."""
+    for target in pages:
+        for _ in range(2 * workers):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WRK_TIMEOUT)
+            conn.request("GET", target.path, headers=target.all_headers)
+            conn.getresponse().read()
+            conn.close()
+
+
+def settle(server_pid: int, url: str, *, idle: float = 0.1, longest: float = 300) -> None:
+    """Wait until the server's processes are idle (under `idle` of a CPU for half a second) and, on PostgreSQL, no
+    statement runs in the bench's database: a slow page leaves requests queued after wrk stops, which the next
+    /healthz run would otherwise wait behind (a worker waiting for PostgreSQL uses no CPU of its own)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url) if url.startswith("postgresql") else None
+    running = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
+        "AND pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + longest
+    try:
+        while time.monotonic() < deadline:
+            before = cpu_seconds(server_pid)
+            time.sleep(0.5)
+            busy = cpu_used(before, cpu_seconds(server_pid), "app") >= idle * 0.5
+            if not busy and engine is not None:
+                with engine.connect() as conn:
+                    busy = bool(conn.execute(running).scalar())
+            if not busy:
+                return
+    finally:
+        if engine is not None:
+            engine.dispose()
+
+
+def measure(port: int, ceiling: Target, target: Target, args, server_pid: int, url: str) -> dict:
     """`target` right after its own /healthz, `--rounds` times; the medians, and the ratio of each pair's."""
-    pairs = [
-        (
-            wrk(port, ceiling, args.seconds, args.connections, server_pid),
-            wrk(port, target, args.seconds, args.connections, server_pid),
-        )
-        for _ in range(args.rounds)
-    ]
+    pairs = []
+    for _ in range(args.rounds):
+        settle(server_pid, url)
+        healthz = wrk(port, ceiling, args.seconds, args.connections, server_pid)
+        pairs.append((healthz, wrk(port, target, args.seconds, args.connections, server_pid)))
+    ratios = [t["rps"] / h["rps"] for h, t in pairs if h["rps"]]
     cpu = {
         f"{part}_cpu_ms": round(statistics.median(t[f"{part}_cpu_ms"] for _, t in pairs), 3)
         for part in ("app", "db")
@@ -251,40 +477,139 @@ def measure(port: int, ceiling: Target, target: Target, args, server_pid: int | 
         cpu["healthz_app_cpu_ms"] = round(statistics.median(h["app_cpu_ms"] for h, _ in pairs), 3)
     return {
         **cpu,
+        "label": target.label,
         "path": target.path if target.method == "GET" else target.label,
         "rps": round(statistics.median(t["rps"] for _, t in pairs), 1),
         "healthz_rps": round(statistics.median(h["rps"] for h, _ in pairs), 1),
-        "ratio": round(statistics.median(t["rps"] / h["rps"] for h, t in pairs), 3),
+        # None when /healthz got no answer (the workers still busy with a slow page's requests)
+        "ratio": round(statistics.median(ratios), 3) if ratios else None,
         "p50_ms": round(statistics.median(t["p50_ms"] for _, t in pairs), 2),
         "p99_ms": round(statistics.median(t["p99_ms"] for _, t in pairs), 2),
         "errors": sum(t["errors"] + h["errors"] for h, t in pairs),
     }
 
 
-def count_queries(url: str, instance: str, measured: list[Target]) -> dict[str, int]:
-    """SQL statements each page (or API call) runs, counted in-process; keyed by label."""
-    os.environ["SCIVISIT_INSTANCE"] = instance
+def statements_of(url: str, instance: str, measured: list[Target]) -> dict[str, list[tuple[str, object]]]:
+    """The SQL statements (text and parameters) each page (or API call) runs, in-process; keyed by label.
+
+    Each target is asked twice (caches of translations and templates warm, then recorded), without the shared cache.
+    """
     from sqlalchemy import event
 
-    from app import create_app
     from extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
-    counts = {}
+    app = _app(url, instance)
     with app.app_context():
         engine = db.engine
-    statements = []
-    listener = lambda *args, **kwargs: statements.append(1)  # noqa: E731
+    recorded: list[tuple[str, object]] = []
+
+    def listener(_conn, _cursor, statement, parameters, _context, _executemany):
+        recorded.append((statement, parameters))
+
     event.listen(engine, "before_cursor_execute", listener)
-    client = app.test_client()
-    for target in measured:
-        for _ in range(2):  # warm caches (translations, templates), then count
-            statements.clear()
-            body, headers = target.request()
-            client.open(target.path, method=target.method, data=body, headers=headers)
-        counts[target.label] = len(statements)
-    event.remove(engine, "before_cursor_execute", listener)
-    return counts
+    client = app.test_client(use_cookies=False)  # the targets' own Cookie headers, as wrk sends them
+    found = {}
+    try:
+        for target in measured:
+            for _ in range(2):
+                recorded.clear()
+                path, body, headers = target.request()
+                answer = client.open(path, method=target.method, data=body, headers=headers)
+                if answer.status_code != target.status:
+                    raise RuntimeError(f"{target.label} answered {answer.status_code} in-process")
+            found[target.label] = list(recorded)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+        engine.dispose()
+    return found
+
+
+def explain(url: str, instance: str, statements: list[tuple[str, object]]) -> list[tuple[str, str]]:
+    """PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of each SELECT, in a transaction rolled back: (statement, plan)."""
+    from extensions import db
+
+    app = _app(url, instance)
+    plans = []
+    with app.app_context(), db.engine.connect() as conn:
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters or {}).all()
+            plans.append((_inline(statement, parameters), "\n".join(row[0] for row in rows)))
+        conn.rollback()
+    return plans
+
+
+def _inline(statement: str, parameters) -> str:
+    """The statement with its parameters written in (for reading only), as psycopg's %(name)s placeholders."""
+    if not isinstance(parameters, dict):
+        return statement
+    return re.sub(r"%\((\w+)\)s", lambda m: repr(parameters.get(m.group(1))), statement)
+
+
+def verify_child(url: str) -> None:
+    """In a process of its own: verify the whole ledger, timed; then again under tracemalloc for its peak."""
+    import resource
+    import tracemalloc
+
+    from extensions import db
+    from kits.ledger import verify_ledger
+
+    app = _app(url, tempfile.mkdtemp(prefix="scivisit-bench-"))
+    with app.app_context():
+        db.session.execute(db.select(1))  # connect and load what verifying needs before measuring
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        result = verify_ledger(db.session)
+        seconds = time.perf_counter() - started
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        db.session.rollback()
+        tracemalloc.start()
+        verify_ledger(db.session)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    summary = {
+        "ok": result.ok,
+        "checked": result.checked,
+        "seconds": round(seconds, 3),
+        "tracemalloc_peak_kib": round(peak / 1024),
+        "maxrss_before_kib": rss_before,
+        "maxrss_after_kib": rss_after,
+    }
+    print(json.dumps(summary))
+
+
+def verify_bench(urls: list[str]) -> list[dict]:
+    """verify_child on each database, each in a fresh process (so maxrss is its own)."""
+    results = []
+    for url in urls:
+        out = subprocess.run(
+            [sys.executable, __file__, "--verify-child", url], capture_output=True, text=True, check=True, cwd=ROOT
+        ).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+def feed_build_ms(url: str, instance: str, feed: str, builds: int = 7) -> float:
+    """The median milliseconds of building the personal feed's body in-process (the lookup by token aside)."""
+    from calendars import feeds, services
+    from core.timeutil import utcnow
+    from extensions import db
+
+    token = feed.rsplit("/", 1)[1].removesuffix(".ics")
+    app = _app(url, instance)
+    times = []
+    with app.app_context():
+        row = services.find_feed(db.session, services.feed_key(token))
+        feeds.private_feed(db.session, row, utcnow())  # warm: translations, mappers
+        for _ in range(builds):
+            db.session.expire_all()
+            started = time.perf_counter()
+            feeds.private_feed(db.session, row, utcnow())
+            times.append((time.perf_counter() - started) * 1000)
+        db.session.rollback()
+        db.engine.dispose()
+    return round(statistics.median(times), 1)
 
 
 def _redis(url: str) -> bool:
@@ -296,35 +621,18 @@ def _redis(url: str) -> bool:
         return False
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--visits", type=int, default=200)
-    parser.add_argument("--seconds", type=int, default=5, help="of each wrk run")
-    parser.add_argument("--rounds", type=int, default=3, help="pairs of /healthz and the target, per target")
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (more than 1: gthread)")
-    parser.add_argument("--port", type=int, default=5077)
-    parser.add_argument("--only", default="", help="measure only the targets whose label contains this")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="the shared cache; 'none': without")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("bench needs wrk: apt-get install wrk (make bench installs it)")
+def _sibling(url: str, suffix: str) -> str:
+    """Another database beside `url`: a file beside SQLite's, a database named with the suffix on PostgreSQL."""
+    from sqlalchemy.engine import make_url
 
-    # One key for building, counting and serving: tickets' and feeds' secrets are derived from it.
-    os.environ["SECRET_KEY"] = "bench"  # noqa: S105 - a throwaway database on this machine
-    instance = tempfile.mkdtemp(prefix="scivisit-bench-")
-    url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{instance}/bench.sqlite3")
-    from config import normalise_database_url
+    target = make_url(url)
+    if target.get_backend_name() == "sqlite":
+        path = Path(target.database)
+        return target.set(database=str(path.with_name(f"{path.stem}_{suffix}{path.suffix}"))).render_as_string(False)
+    return target.set(database=f"{target.database}_{suffix}").render_as_string(False)
 
-    url = normalise_database_url(url)
-    cache = args.redis if args.redis != "none" and _redis(args.redis) else None
 
-    small_url = f"sqlite:///{instance}/small.sqlite3" if url.startswith("sqlite") else url
-    small = count_queries(small_url, instance, targets(build_database(small_url, 10, instance)))
-    built = build_database(url, args.visits, instance)
-    large = count_queries(url, instance, targets(built))
-
+def serve(url: str, instance: str, cache: str | None, args) -> subprocess.Popen:
     env = {
         **os.environ,
         "SCIVISIT_INSTANCE": instance,
@@ -334,60 +642,151 @@ def main() -> None:
         "CACHE_REDIS_URL": cache or "",
         "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex}",
     }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--log-level",
-            "warning",
-            "app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    measured = [target for target in targets(built) if target.label == "/healthz" or args.only in target.label]
-    try:
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=1)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        results = [measure(args.port, measured[0], target, args, server.pid) for target in measured[1:]]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    command = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--threads", str(args.threads)]
+    command += ["--bind", f"127.0.0.1:{args.port}", "--log-level", "warning", "--graceful-timeout", "5"]
+    command += ["app:create_app()"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    return server
 
-    where = url.split("@")[-1]
+
+def run_database(kind: str, url: str, instance: str, cache: str | None, args) -> dict:
+    """Everything for one database: build, count SQL at scale 1 and the run's, load, verify, feed, plans."""
+    started = time.perf_counter()
+    built = build_database(url, args.scale, instance)
+    build_seconds = time.perf_counter() - started
+    large = statements_of(url, instance, targets(built))
+    if args.scale == 1:
+        small = large
+    else:
+        small_url = _sibling(url, "scale1")
+        small = statements_of(small_url, instance, targets(build_database(small_url, 1, instance)))
+
+    chosen = [target for target in targets(built) if target.label == "/healthz" or args.only in target.label]
+    server = serve(url, instance, cache, args)
+    try:
+        warm(args.port, [target for target in chosen if target.method == "GET"], args.workers)
+        for target in chosen:  # the writes' first requests on each worker (mail templates, calendar files) too
+            if target.method == "POST":
+                wrk(args.port, target, 1, args.connections)
+        results = [measure(args.port, chosen[0], target, args, server.pid, url) for target in chosen[1:]]
+    finally:
+        server.terminate()  # gunicorn lets its workers finish what they hold for up to --graceful-timeout
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    for result in results:
+        result["sql_scale1"] = len(small[result["label"]])
+        result["sql_scale_n"] = len(large[result["label"]])
+
+    tenth_url = _sibling(url, "tenth")
+    tenth_seconds = build_data(tenth_url, args.scale / 10, instance)
+    verification = verify_bench([url, tenth_url])
+    report = {
+        "database": kind,
+        "where": url.split("@")[-1],
+        "scale": args.scale,
+        "generator_seconds": round(built.generated_seconds, 1),
+        "build_seconds": round(build_seconds, 1),
+        "rows": built.rows,
+        "results": results,
+        "verify": verification,
+        "tenth_generator_seconds": round(tenth_seconds, 1),
+        "feed_visits": built.feed_visits,
+        "feed_build_ms": feed_build_ms(url, instance, built.feed),
+    }
+    if args.plans and kind == "postgresql":
+        pages = sorted((r for r in results if not r["label"].startswith("POST")), key=lambda r: r["ratio"] or 0)
+        report["plans"] = {r["label"]: explain(url, instance, large[r["label"]]) for r in pages[:PLANNED]}
+    return report
+
+
+def print_report(report: dict, args, cache: str | None) -> None:
     print(
-        f"database: {where}  visits: {args.visits}+demo  gunicorn workers: {args.workers}  "
-        f"wrk: 2 threads, {args.connections} connections, {args.rounds} x {args.seconds} s after /healthz each  "
-        f"shared cache: {'redis' if cache else 'none'}"
+        f"\n## {report['database']} ({report['where']}), scale {report['scale']}\n\n"
+        f"generator: {report['generator_seconds']} s ({report['rows'].get('movement', 0):,} movements), "
+        f"whole build {report['build_seconds']} s; gunicorn workers: {args.workers}; wrk: {WRK_THREADS} threads, "
+        f"{args.connections} connections, {args.rounds} x {args.seconds} s after /healthz each; "
+        f"shared cache: {'redis' if cache else 'none'}\n"
     )
     print(
-        f"| {'target':<22} | req/s | /healthz req/s | ratio | p50 ms | p99 ms | errors | SQL@10 | SQL@N "
+        "| target | req/s | /healthz req/s | ratio | p50 ms | p99 ms | errors | SQL@1 | SQL@N "
         "| app CPU ms | DB CPU ms |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for target, result in zip(measured[1:], results, strict=True):
-        result["queries_small"] = small.get(target.label)
-        result["queries_large"] = large.get(target.label)
+    for r in report["results"]:
         print(
-            f"| {target.label:<22} | {result['rps']} | {result['healthz_rps']} | {result['ratio']} | "
-            f"{result['p50_ms']} | {result['p99_ms']} | {result['errors']} | {result['queries_small']} | "
-            f"{result['queries_large']} | {result.get('app_cpu_ms', '–')} | {result.get('db_cpu_ms', '–')} |"
+            f"| {r['label']} | {r['rps']} | {r['healthz_rps']} | {r['ratio']} | {r['p50_ms']} | {r['p99_ms']} | "
+            f"{r['errors']} | {r['sql_scale1']} | {r['sql_scale_n']} | {r.get('app_cpu_ms', '–')} | "
+            f"{r.get('db_cpu_ms', '–')} |"
         )
+    print("\n| ledger verification | movements | ok | seconds | tracemalloc peak KiB | maxrss before → after KiB |")
+    print("|---|---|---|---|---|---|")
+    for v in report["verify"]:
+        print(
+            f"| | {v['checked']:,} | {v['ok']} | {v['seconds']} | {v['tracemalloc_peak_kib']} | "
+            f"{v['maxrss_before_kib']:,} → {v['maxrss_after_kib']:,} |"
+        )
+    print(
+        f"\npersonal feed of {report['feed_visits']} visits built in-process: {report['feed_build_ms']} ms "
+        "(median of 7)"
+    )
+    for label, plans in report.get("plans", {}).items():
+        print(f"\n### Plans: {label}\n")
+        for statement, plan in plans:
+            print(f"```sql\n{statement}\n```\n\n```\n{plan}\n```\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1, help="of the generated data (bench/scale.py)")
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=int, default=5, help="of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="pairs of /healthz and the target, per target")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (more than 1: gthread)")
+    parser.add_argument("--port", type=int, default=5077)
+    parser.add_argument("--only", default="", help="measure only the targets whose label contains this")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="the shared cache; 'none': without")
+    parser.add_argument("--plans", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) of the 3 heaviest pages")
+    parser.add_argument("--verify-child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    # One key for building, counting and serving: tickets' and feeds' secrets are derived from it.
+    os.environ["SECRET_KEY"] = "bench"  # noqa: S105 - a throwaway database on this machine
+    from config import normalise_database_url
+
+    if args.verify_child:
+        verify_child(normalise_database_url(args.verify_child))
+        return
+    if shutil.which("wrk") is None:
+        sys.exit("bench needs wrk: apt-get install wrk (make bench installs it)")
+
+    instance = tempfile.mkdtemp(prefix="scivisit-bench-")
+    urls = {
+        "sqlite": f"sqlite:///{instance}/bench.sqlite3",
+        "postgresql": normalise_database_url(os.environ.get("BENCH_DATABASE_URL", POSTGRES_URL)),
+    }
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    cache = args.redis if args.redis != "none" and _redis(args.redis) else None
+    reports = []
+    for kind in kinds:
+        report = run_database(kind, urls[kind], instance, cache, args)
+        print_report(report, args, cache)
+        reports.append(report)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    summary = {"database": where, "visits": args.visits, "shared_cache": bool(cache), "results": results}
-    (out / "latest.json").write_text(json.dumps(summary, indent=2))
+    summary = {"scale": args.scale, "shared_cache": bool(cache), "workers": args.workers, "databases": reports}
+    (out / "latest.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
--- wrk script of bench/run.py: counts answers whose status is not the one expected, makes a fresh JSON body per
--- request for the check-in API, and prints one JSON line at the end.
--- Arguments (after --): expected status, then for a scan the ticket and a prefix for scan ids.
+-- wrk script of bench/run.py: counts answers whose status is not the one expected, makes a fresh request for the
+-- write APIs, and prints one JSON line at the end.
+-- Arguments (after --): the expected status, then
+--   scan TICKET PREFIX: POST /api/v1/checkins scanning TICKET, each with a fresh scan id starting with PREFIX;
+--   signup FILE OFFSET THREADS: POST /api/v1/slots/<slot>/signups with a volunteer's bearer token, the pairs
+--     "token slot" of FILE taken in turn from line OFFSET + 1 on, each thread every THREADS-th one.
 local threads = {}
 local counter = 0
 
@@ -11,24 +14,45 @@ end
 
 function init(args)
   expected = tonumber(args[1])
-  ticket = args[2]
-  scan_prefix = args[3]
+  mode = args[2]
   wrong = 0
-  if ticket ~= nil then
+  if mode == "scan" then
+    ticket = args[3]
+    scan_prefix = args[4]
+  elseif mode == "signup" then
+    signups = {}
+    for line in io.lines(args[3]) do
+      local token, slot = line:match("^(%S+) (%S+)$")
+      table.insert(signups, { token, slot })
+    end
+    offset = tonumber(args[4])
+    stride = tonumber(args[5])
+  end
+  if mode ~= nil then
     wrk.method = "POST"
     wrk.headers["Content-Type"] = "application/json"
   end
 end
 
 function request()
-  if ticket == nil then
-    return wrk.request()
+  if mode == "scan" then
+    counter = counter + 1
+    local body = string.format(
+      '{"ticket": "%s", "direction": "in", "scan_id": "%s-%d-%d"}', ticket, scan_prefix, id, counter
+    )
+    return wrk.format(nil, nil, nil, body)
+  elseif mode == "signup" then
+    -- past the end it wraps round: a signup asked for again answers 200, counted as an error
+    local pair = signups[(offset + counter * stride + id - 1) % #signups + 1]
+    counter = counter + 1
+    local headers = {}
+    for name, value in pairs(wrk.headers) do
+      headers[name] = value
+    end
+    headers["Authorization"] = "Bearer " .. pair[1]
+    return wrk.format(nil, "/api/v1/slots/" .. pair[2] .. "/signups", headers, "{}")
   end
-  counter = counter + 1
-  local body = string.format(
-    '{"ticket": "%s", "direction": "in", "scan_id": "%s-%d-%d"}', ticket, scan_prefix, id, counter
-  )
-  return wrk.format(nil, nil, nil, body)
+  return wrk.request()
 end
 
 function response(status, headers, body)
