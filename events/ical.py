@@ -53,6 +53,8 @@ def _text(value: str) -> str:
 def _fold(line: str) -> str:
     """A content line folded below 75 octets a line (as icalendar folds), never inside a UTF-8 character nor inside
     a backslash escape (some clients misread an escape split by a fold)."""
+    if len(line) < LINE_OCTETS and line.isascii():  # most lines: short, one octet a character
+        return line
     raw = line.encode()
     if len(raw) < LINE_OCTETS:
         return line
@@ -79,7 +81,7 @@ def _local(moment: datetime, zone: str) -> str:
 
 
 def _lines(*lines: str) -> str:
-    return "".join(_fold(line) + CRLF for line in lines)
+    return CRLF.join([_fold(line) for line in lines]) + CRLF
 
 
 def visit_uid(visit_id: int) -> str:

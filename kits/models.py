@@ -118,6 +118,8 @@ class Movement(db.Model):
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
         CheckConstraint("id >= 1", name="id_positive"),
         Index("ix_movement_hub_kit_type", "hub_id", "kit_type_id"),
+        # a visit's shipments (the reports' donated kits follow their lots) without reading its other movements
+        Index("ix_movement_visit_kind", "visit_id", "kind"),
     )
 
     #: the movement's place in the chain (1, 2, 3, ...), given by the ledger head, never by a sequence

@@ -122,7 +122,21 @@ def _period_of(starts_at: ColumnElement, period: Period) -> ColumnElement:
     return case((starts_at >= period.start, literal(CURRENT)), else_=literal(PREVIOUS))
 
 
-def _students_per_visit(model):
+def _window(period: Period, scope: Scope) -> Select:
+    """The ids of the visits a report counts: completed, starting in the period or the previous one (at the scope's
+    school). Every per-visit aggregate reads only these, so a report reads the rows of its own range, however many
+    years the programme has run."""
+    query = select(Visit.id).where(
+        Visit.status == VisitStatus.COMPLETED,
+        Visit.starts_at >= period.previous.start,
+        Visit.starts_at < period.end,
+    )
+    if scope.school_id is not None:
+        query = query.where(Visit.school_id == scope.school_id)
+    return query
+
+
+def _students_per_visit(model, window: Select):
     """Per visit, how many lessons (or satellite schools) it had, their students attended and how many lack their
     number."""
     return (
@@ -132,12 +146,13 @@ def _students_per_visit(model):
             func.coalesce(func.sum(model.students_attended), 0).label("students"),
             (func.count() - func.count(model.students_attended)).label("unrecorded"),
         )
+        .where(model.visit_id.in_(window))
         .group_by(model.visit_id)
         .subquery()
     )
 
 
-def _kits_per_visit():
+def _kits_per_visit(window: Select):
     """Per visit, the kits received (unconfirmed: 0), consumed, and the value received in fen."""
     received = func.coalesce(VisitKit.received, 0)
     return (
@@ -148,12 +163,13 @@ def _kits_per_visit():
             func.sum(received * KitType.unit_value_fen).label("value_fen"),
         )
         .join(KitType, KitType.id == VisitKit.kit_type_id)
+        .where(VisitKit.visit_id.in_(window))
         .group_by(VisitKit.visit_id)
         .subquery()
     )
 
 
-def _donated_per_visit():
+def _donated_per_visit(window: Select):
     """Per visit, the value in fen of the donated kits the school received: per kit type, the lots its shipments
     took from donations at each donation's value per kit, times received / shipped (unconfirmed: 0). Not
     rounded: the table rounds its sums."""
@@ -167,7 +183,12 @@ def _donated_per_visit():
         )
         .join(MovementLot, MovementLot.movement_id == shipment.id)
         .join(source, source.id == MovementLot.source_id)
-        .where(shipment.kind == MovementKind.SHIPPED, source.donated.is_(True), source.quantity > 0)
+        .where(
+            shipment.visit_id.in_(window),
+            shipment.kind == MovementKind.SHIPPED,
+            source.donated.is_(True),
+            source.quantity > 0,
+        )
         .group_by(shipment.visit_id, shipment.kit_type_id)
         .subquery("donated_shipped")
     )
@@ -178,7 +199,7 @@ def _donated_per_visit():
             shipped_value,
             and_(shipped_value.c.visit_id == VisitKit.visit_id, shipped_value.c.kit_type_id == VisitKit.kit_type_id),
         )
-        .where(VisitKit.shipped > 0)
+        .where(VisitKit.visit_id.in_(window), VisitKit.shipped > 0)
         .group_by(VisitKit.visit_id)
         .subquery("donated")
     )
@@ -187,9 +208,12 @@ def _donated_per_visit():
 def _per_visit(period: Period, scope: Scope):
     """One row per completed visit of the period or the previous one: its period, school, start, students
     reached, whether any lesson or satellite lacks its students, whether anyone checked in, its kits."""
-    lessons, satellites = _students_per_visit(Lesson), _students_per_visit(SatelliteSchool)
-    kits, donated = _kits_per_visit(), _donated_per_visit()
-    checkins = select(Attendance.visit_id).group_by(Attendance.visit_id).subquery()
+    window = _window(period, scope)
+    lessons, satellites = _students_per_visit(Lesson, window), _students_per_visit(SatelliteSchool, window)
+    kits, donated = _kits_per_visit(window), _donated_per_visit(window)
+    checkins = (
+        select(Attendance.visit_id).where(Attendance.visit_id.in_(window)).group_by(Attendance.visit_id).subquery()
+    )
     query = (
         select(
             Visit.id.label("visit_id"),
@@ -212,23 +236,17 @@ def _per_visit(period: Period, scope: Scope):
         .outerjoin(checkins, checkins.c.visit_id == Visit.id)
         .outerjoin(kits, kits.c.visit_id == Visit.id)
         .outerjoin(donated, donated.c.visit_id == Visit.id)
-        .where(
-            Visit.status == VisitStatus.COMPLETED,
-            Visit.starts_at >= period.previous.start,
-            Visit.starts_at < period.end,
-        )
+        .where(Visit.id.in_(window))
     )
-    if scope.school_id is not None:
-        query = query.where(Visit.school_id == scope.school_id)
     return query.subquery("per_visit")
 
 
-def _attendees(scope: Scope):
-    """Attended signups: visit, person, their company, minutes (None without check-ins)."""
+def _attendees(period: Period, scope: Scope):
+    """Attended signups of the report's visits: visit, person, their company, minutes (None without check-ins)."""
     query = (
         select(Signup.visit_id, Signup.user_id, User.company_id, Signup.attended_minutes.label("minutes"))
         .join(User, User.id == Signup.user_id)
-        .where(Signup.status == SignupStatus.ATTENDED)
+        .where(Signup.status == SignupStatus.ATTENDED, Signup.visit_id.in_(_window(period, scope)))
     )
     if scope.company_id is not None:
         query = query.where(User.company_id == scope.company_id)
@@ -237,11 +255,12 @@ def _attendees(scope: Scope):
     return query.subquery("attendees")
 
 
-def _reach():
-    """Every school a visit reached: its host school and its satellite schools."""
+def _reach(period: Period, scope: Scope):
+    """Every school the report's visits reached: their host schools and their satellite schools."""
+    window = _window(period, scope)
     return union(
-        select(Visit.id.label("visit_id"), Visit.school_id),
-        select(SatelliteSchool.visit_id, SatelliteSchool.school_id),
+        select(Visit.id.label("visit_id"), Visit.school_id).where(Visit.id.in_(window)),
+        select(SatelliteSchool.visit_id, SatelliteSchool.school_id).where(SatelliteSchool.visit_id.in_(window)),
     ).subquery("reach")
 
 
@@ -298,7 +317,7 @@ def _keyed(grouping: str, period: Period, scope: Scope, pv, people) -> _Keyed:
 def _table(session: Session, grouping: str, period: Period, scope: Scope) -> list[Row]:
     """Three statements: the visits' figures (with their kits), the people's, the schools reached; merged by key."""
     pv = _per_visit(period, scope)
-    people = _attendees(scope)
+    people = _attendees(period, scope)
     keyed = _keyed(grouping, period, scope, pv, people)
     k = keyed.query.subquery("keyed")
     keys = [k.c[name] for name in keyed.names]
@@ -342,7 +361,7 @@ def _table(session: Session, grouping: str, period: Period, scope: Scope) -> lis
         .select_from(ps.join(pv, pv.c.visit_id == ps.c.visit_id))
         .group_by(*ps_keys, pv.c.period)
     ).all()
-    reach = _reach()
+    reach = _reach(period, scope)
     school_figures = session.execute(
         select(*pair_keys, pv.c.period, func.count(distinct(reach.c.school_id)))
         .select_from(

@@ -1,4 +1,4 @@
-"""movements say whether received kits were donated or bought
+"""movements say whether received kits were donated or bought; a visit's shipments found by an index
 
 Every existing movement counts as donated, which is what the app assumed before; the hash chain stays valid
 (kits.ledger writes `donated` into a movement's canonical form only when it is false).
@@ -26,7 +26,9 @@ depends_on = None
 
 def upgrade():
     op.add_column('movement', sa.Column('donated', sa.Boolean(), server_default=sa.true(), nullable=False))
+    op.create_index('ix_movement_visit_kind', 'movement', ['visit_id', 'kind'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_movement_visit_kind', table_name='movement')
     op.execute('ALTER TABLE movement DROP COLUMN donated')
