@@ -39,7 +39,7 @@ def current_translations() -> NullTranslations:
     locale = getattr(state, "babel_locale", None) or get_locale()
     if locale is None:
         return get_translations()
-    key = _key(locale)
+    key = locale_key(locale)
     found = _TRANSLATIONS.get(key)
     if found is None:
         found = _TRANSLATIONS[key] = get_translations()
@@ -155,21 +155,21 @@ def html_lang(locale: str) -> str:
     return locale.replace("_", "-")
 
 
-def _key(locale: Locale) -> tuple:
+def locale_key(locale: Locale) -> tuple:
     """What tells two of Babel's Locales apart, as a tuple (Locale's own comparison is slow)."""
     return (locale.language, locale.territory, locale.script, locale.variant, locale.modifier)
 
 
 @cache
 def _codes() -> dict[tuple, str]:
-    """_key of each of LOCALES' Locales -> its code."""
-    return {_key(parsed_locale(code)): code for code in LOCALES}
+    """locale_key of each of LOCALES' Locales -> its code."""
+    return {locale_key(parsed_locale(code)): code for code in LOCALES}
 
 
 def current_locale_code() -> str:
     """The page language as one of LOCALES' keys (Babel spells zh_CN as zh_Hans_CN)."""
     current = get_locale()
-    return DEFAULT_LOCALE if current is None else _codes().get(_key(current), DEFAULT_LOCALE)
+    return DEFAULT_LOCALE if current is None else _codes().get(locale_key(current), DEFAULT_LOCALE)
 
 
 def install_template_gettext(app: Flask) -> None:
