@@ -11,6 +11,9 @@ from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -181,3 +184,16 @@ def install_template_gettext(app: Flask) -> None:
         npgettext=lambda context, singular, plural, n: current_translations().unpgettext(context, singular, plural, n),
         newstyle=True,
     )
+    # `_` and `gettext`, a hundred calls a page, straight to the catalogue: Jinja's own pair goes through two
+    # more calls of Context.call on the way (a fifth of a list page's time), to the same answer.
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = _template_gettext
+
+
+@pass_context
+def _template_gettext(context: Context, string: str, **variables) -> str:
+    """Jinja's newstyle gettext (jinja2.ext._make_new_gettext), without its detours."""
+    translated = current_translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        translated = Markup(translated)  # noqa: S704  (our own catalogue, as Jinja trusts it)
+    # As Jinja does: always a format string, so "%%" reads "%" with or without variables.
+    return translated % variables
