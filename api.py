@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import marshmallow as ma
-from flask import current_app, request
+from flask import current_app, json, request
 from flask_login import current_user
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -77,6 +79,18 @@ class SciVisitApi(Api):
         self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
         self._app.register_blueprint(blp, **options)
         self._undocumented.append((blp, self._app, name, parameters))
+
+    def _openapi_json(self):
+        """The document as flask-smorest writes it, built once per app: nothing in it changes while the app runs
+        (serialising it took as long as answering a page), answered 304 to its ETag."""
+        built = current_app.extensions.get("scivisit-openapi")
+        if built is None:
+            body = json.dumps(self.spec.to_dict(), indent=2, sort_keys=False).encode()
+            built = current_app.extensions["scivisit-openapi"] = (body, hashlib.sha256(body).hexdigest())
+        body, etag = built
+        response = current_app.response_class(body, mimetype="application/json")
+        response.set_etag(etag)
+        return response.make_conditional(request)
 
     def _register_error_handlers(self):
         # app.create_app installs one handler for pages and API alike; see app.handle_http_error.

@@ -80,9 +80,9 @@ def form_status(form) -> int:
     return 422 if form.errors else 200
 
 
-def paginate(query):
-    """One page of a list, at the page the request asks for."""
-    return db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+def paginate(query, item=None):
+    """One page of a list, at the page the request asks for; `item` makes each row an item (see db.paginate)."""
+    return db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False, item=item)
 
 
 def page_args() -> dict:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import abort, g
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from accounts.access import SIGNED_IN, requires, viewer
 from accounts.models import Role, User
@@ -336,9 +335,7 @@ def list_visits(args):
         starts_from=args.get("starts_from"),
         starts_before=args.get("starts_before"),
     )
-    query = services.list_visits(user, filters, g.now).options(
-        selectinload(Visit.lessons), selectinload(Visit.satellites)
-    )
+    query = services.list_visits(user, filters, g.now).options(*services.VISIT_ITEM)
     if user is None:
         query = query.where(Visit.status == VisitStatus.PUBLISHED)
     return paginate(query, args)

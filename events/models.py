@@ -23,6 +23,11 @@ school_host = Table(
 )
 
 
+def region_of(province: str, prefecture: str, county: str, township: str) -> str:
+    """A school's region as pages name it: its province down to its township, those it has."""
+    return " ".join(p for p in (province, prefecture, county, township) if p)
+
+
 class School(db.Model):
     __tablename__ = "school"
 
@@ -47,7 +52,7 @@ class School(db.Model):
 
     @property
     def region(self) -> str:
-        return " ".join(p for p in (self.province, self.prefecture, self.county, self.township) if p)
+        return region_of(self.province, self.prefecture, self.county, self.township)
 
     @property
     def is_archived(self) -> bool:

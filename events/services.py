@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from sqlalchemy import Select, case, func, null, select, update
-from sqlalchemy.orm import Session, defaultload, selectinload
+from sqlalchemy.orm import Session, aliased, defaultload, selectinload
 
 from accounts.models import Role, User, UserRole
 from accounts.services import set_roles
@@ -15,7 +15,7 @@ from core.i18n import SPOKEN_LANGUAGES
 from core.timeutil import in_zone, is_valid_timezone
 from events import signals, visit_kits
 from events.access import can_plan, hosted_school_ids, visible_schools, visible_visits
-from events.models import Lesson, RoleSlot, SatelliteSchool, School, SlotRole, Visit, VisitStatus
+from events.models import Lesson, RoleSlot, SatelliteSchool, School, SlotRole, Visit, VisitStatus, region_of
 from kits.models import KitType
 
 # ---------------------------------------------------------------- schools
@@ -503,11 +503,23 @@ def list_visits(user: User | None, filters: VisitFilter, now: datetime) -> Selec
     return query.options(selectinload(Visit.slots))
 
 
+#: what a visit in the API's list shows: its lists, without its school's (or its satellite schools') hosts
+VISIT_ITEM = (
+    selectinload(Visit.lessons),
+    selectinload(Visit.satellites).defaultload(SatelliteSchool.school).lazyload(School.hosts),
+    defaultload(Visit.school).lazyload(School.hosts),
+)
+
+
+def visit_for_page(session: Session, visit_id: int) -> Visit | None:
+    """A visit for its page: its school's hosts are read only when the viewer's rights ask about them."""
+    return session.get(Visit, visit_id, options=(defaultload(Visit.school).lazyload(School.hosts),))
+
+
 def public_visits(now: datetime) -> Select:
     """Published visits that have not ended: what anyone may see."""
     return (
         select(Visit)
-        .join(Visit.school)
         .where(Visit.status == VisitStatus.PUBLISHED, Visit.ends_at >= now)
         .order_by(Visit.starts_at, Visit.id)
         .options(selectinload(Visit.slots))
@@ -526,6 +538,77 @@ PLACES_OPEN = (
     .correlate(Visit)
     .scalar_subquery()
 )
+
+
+#: a visit's places: its slots' capacity
+PLACES_TOTAL = (
+    select(func.coalesce(func.sum(RoleSlot.capacity), 0))
+    .where(RoleSlot.visit_id == Visit.id)
+    .correlate(Visit)
+    .scalar_subquery()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CardSchool:
+    """A visit's school as its card names it."""
+
+    name: str
+    timezone: str
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisitCard:
+    """A visit as a list's card shows it (templates/events/_visit_card.html), read as one row of columns
+    instead of as the visit's graph of rows (its school, its hosts, its slots)."""
+
+    id: int
+    title: str
+    status: VisitStatus
+    starts_at: datetime
+    ends_at: datetime
+    school: CardSchool
+    places_left: int
+    places_total: int
+
+    @classmethod
+    def of(cls, row) -> VisitCard:
+        """The card of a row of visit_cards."""
+        school = CardSchool(
+            row.card_school_name,
+            row.card_school_timezone,
+            region_of(row.card_province, row.card_prefecture, row.card_county, row.card_township),
+        )
+        return cls(
+            row.id, row.title, row.status, row.starts_at, row.ends_at, school, row.card_places_left, row.card_places
+        )
+
+
+#: the school a card names (aliased: a list's own query may join the visit's school already)
+_CARD_SCHOOL = aliased(School, name="card_school")
+#: what a card reads, built once (building the labelled columns took longer than running the query)
+_CARD_COLUMNS = (
+    Visit.id,
+    Visit.title,
+    Visit.status,
+    Visit.starts_at,
+    Visit.ends_at,
+    _CARD_SCHOOL.name.label("card_school_name"),
+    _CARD_SCHOOL.timezone.label("card_school_timezone"),
+    _CARD_SCHOOL.province.label("card_province"),
+    _CARD_SCHOOL.prefecture.label("card_prefecture"),
+    _CARD_SCHOOL.county.label("card_county"),
+    _CARD_SCHOOL.township.label("card_township"),
+    PLACES_OPEN.label("card_places_left"),
+    PLACES_TOTAL.label("card_places"),
+)
+
+
+def visit_cards(query: Select) -> Select:
+    """The visits of `query` (a select of Visit, filtered and ordered) as the columns their cards show, one row
+    a visit (VisitCard.of makes each a card): its places are added up by the database, for the page's rows only."""
+    return query.with_only_columns(*_CARD_COLUMNS).join(_CARD_SCHOOL, _CARD_SCHOOL.id == Visit.school_id)
 
 
 def visits_needing_volunteers(now: datetime) -> Select:

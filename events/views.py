@@ -61,7 +61,7 @@ def home():
         "host": lambda: services.hosted_visits(person, g.now),
         "coordinator": lambda: services.visits_with_open_places(g.now),
     }
-    page = paginate(lists[landing]()) if landing in lists else None
+    page = paginate(services.visit_cards(lists[landing]()), item=services.VisitCard.of) if landing in lists else None
     return render_template(
         "events/home.html",
         landing=landing,
@@ -83,18 +83,22 @@ def visits():
         provinces=services.provinces(db.session),
         see_drafts=sees_drafts(person),
     )
-    query = services.list_visits(person, filters.applied(), g.now)
+    query = services.visit_cards(services.list_visits(person, filters.applied(), g.now))
     return render_template(
-        "events/visits.html", page=paginate(query), filters=filters, args=page_args(), can_plan=can_plan(person)
+        "events/visits.html",
+        page=paginate(query, item=services.VisitCard.of),
+        filters=filters,
+        args=page_args(),
+        can_plan=can_plan(person),
     )
 
 
 @bp.get("/visits/<int:visit_id>")
 def visit(visit_id: int):
     """One visit: when and where, its roles and places left, its lessons."""
-    visit = db.get_or_404(Visit, visit_id)
+    visit = services.visit_for_page(db.session, visit_id)
     person = viewer()
-    if not can_see_visit(person, visit):
+    if visit is None or not can_see_visit(person, visit):
         abort(404)
     planner = can_plan(person)
     actions = []

@@ -84,3 +84,15 @@ def test_times_are_the_schools_own_clock(app):
         )
         assert plain(clockrange(START, END, "Asia/Urumqi")) == "7:00 AM–1:30 PM"
         assert plain(localtime(START, "Asia/Urumqi", zone=False)) == "Saturday, December 5, 2026, 7:00 AM"
+
+
+def test_a_time_formatted_once_is_remembered_in_its_own_language_only(app):
+    with app.test_request_context():
+        with force_locale("en"):
+            english = timerange(START, END, "Asia/Shanghai")
+        with force_locale("zh_CN"):
+            chinese = timerange(START, END, "Asia/Shanghai")
+        with force_locale("en"):
+            assert timerange(START, END, "Asia/Shanghai") == english
+    assert "Beijing time" in english and "北京时间" in chinese
+    assert timerange.cache_info().hits >= 1

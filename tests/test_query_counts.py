@@ -157,3 +157,16 @@ def test_statements_of_report_pages_do_not_grow_with_visits_and_check_ins(
     many = count_statements(client, url)
     assert many == few, f"{path}: {few} statements with 2 visits, {many} with 14"
     assert few <= 30, f"{path}: {few} statements"
+
+
+#: statements of the public pages and the API's list, whatever the data: the list with its places and its count in
+#: one statement, a visit with its slots, lessons and satellite schools, the API's page with each of its lists
+#: (on SQLite each begins with a BEGIN of its own, see core.db)
+PUBLIC_PAGES = {"/": 1, "/?page=2": 1, "/visits/{last}": 4, "/api/v1/visits": 4}
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_statements_of_the_public_pages(path, client, make_school, make_visit, make_kit_type, count_statements):
+    visits = _grow(make_visit, make_kit_type, make_school(), 25)
+    begin = 1 if db.engine.dialect.name == "sqlite" else 0
+    assert count_statements(client, path.format(last=visits[-1].id)) == begin + PUBLIC_PAGES[path]

@@ -22,7 +22,7 @@ from core.i18n import gettext as _
 from core.web import act, form_status, page_args, paginate, submit, way_back
 from events.access import can_see_visit
 from events.models import RoleSlot, School, Visit, VisitStatus
-from events.services import schools_for_choice
+from events.services import VisitCard, schools_for_choice, visit_cards
 from extensions import db, limiter
 from volunteers import bp, privacy, registration, rosters, signups
 from volunteers.access import (
@@ -432,7 +432,7 @@ def volunteer_home(*, open_places: bool = False) -> dict | None:
         return None
     return {
         "next": rosters.next_visits(db.session, person, g.now),
-        "open": paginate(rosters.open_places(person, g.now)) if open_places else None,
+        "open": paginate(visit_cards(rosters.open_places(person, g.now)), item=VisitCard.of) if open_places else None,
     }
 
 

@@ -239,3 +239,16 @@ def test_the_language_kept_for_mail_is_in_the_person_s_data_download(client, mak
     log_in(client, make_user(), headers=EN)
     account = client.get("/profile/data.json").get_json()["account"]
     assert (account["locale"], account["last_locale"]) == (None, "en")
+
+
+def test_the_phone_s_language_is_worked_out_once_per_header_and_long_headers_are_not_kept(client):
+    from core.i18n import LONGEST_REMEMBERED_HEADER, header_locale
+
+    header_locale.cache_clear()
+    assert lang(client.get("/login", headers=EN)) == lang(client.get("/login", headers=EN)) == "en"
+    assert header_locale.cache_info().misses == 1
+    assert header_locale.cache_info().hits >= 1
+    long = "fr;q=0.1," * (LONGEST_REMEMBERED_HEADER // 9 + 1) + "en"
+    assert len(long) > LONGEST_REMEMBERED_HEADER
+    assert lang(client.get("/login", headers={"Accept-Language": long})) == "en"
+    assert header_locale.cache_info().currsize == 1

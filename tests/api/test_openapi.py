@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from openapi_spec_validator import validate
 
 SPEC_PATH = "/api/v1/openapi.json"
@@ -61,3 +62,16 @@ def test_documented_errors_add_no_wrapper_that_runs_on_every_request():
 
     assert blp.errors(400, 409)(view) is view
     assert set(view._apidoc["response"]["responses"]) == {400, 409}
+
+
+def test_the_document_is_built_once_and_answered_304_to_its_etag(client, monkeypatch):
+    from apispec import APISpec
+
+    first = client.get(SPEC_PATH)
+    monkeypatch.setattr(APISpec, "to_dict", lambda self: pytest.fail("the document was built again"))
+    again = client.get(SPEC_PATH)
+    assert again.data == first.data
+    assert again.headers["ETag"] == first.headers["ETag"]
+    unchanged = client.get(SPEC_PATH, headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304
+    assert unchanged.data == b""
