@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from sqlalchemy import Select, case, func, null, select, update
-from sqlalchemy.orm import Session, aliased, defaultload, selectinload
+from sqlalchemy.orm import Session, aliased, defaultload, lazyload, selectinload
 
 from accounts.models import Role, User, UserRole
 from accounts.services import set_roles
@@ -656,7 +656,9 @@ def provinces(session: Session) -> list[str]:
 
 
 def schools_for_choice(session: Session, *, include_archived: bool = False) -> list[School]:
-    query = select(School).order_by(School.province, School.name)
+    """The schools a form offers (name, province, zone), without their hosts: one statement, however many schools
+    (their hosts would come in batches of 500)."""
+    query = select(School).options(lazyload(School.hosts)).order_by(School.province, School.name)
     if not include_archived:
         query = query.where(School.archived_at.is_(None))
     return list(session.scalars(query))

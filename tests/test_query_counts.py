@@ -170,3 +170,26 @@ def test_statements_of_the_public_pages(path, client, make_school, make_visit, m
     visits = _grow(make_visit, make_kit_type, make_school(), 25)
     begin = 1 if db.engine.dialect.name == "sqlite" else 0
     assert count_statements(client, path.format(last=visits[-1].id)) == begin + PUBLIC_PAGES[path]
+
+
+def test_the_schools_a_form_offers_come_in_one_statement_without_their_hosts(app, db_session, make_user, make_school):
+    """A national programme has thousands of schools: their hosts would come in batches of 500, so the visit list's
+    school filter would take more statements as schools are added."""
+    from events.services import schools_for_choice
+
+    for n in range(3):
+        make_school(name=f"School {n}", hosts=[make_user(Role.HOST)])
+    db_session.expire_all()
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        schools = schools_for_choice(db_session)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(schools) == 3
+    assert len([s for s in seen if "SELECT" in s.upper()]) == 1, seen
+    assert len(schools[0].hosts) == 1  # still there when asked for (one more statement)
