@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,9 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.load import WRK_THREADS, measure, warm, wrk  # noqa: E402
+from bench.probes import _app, explain, feed_build_ms, statements_of, verify_bench, verify_child  # noqa: E402
+
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/bench"
 #: a personal feed holds at most this many visits (the ones the bench's subscriber signs up to)
 FEED_VISITS = 500
@@ -39,10 +41,6 @@ SIGNUP_PATH = "/api/v1/slots/{slot_id}/signups"
 #: the signup API's pool: this many volunteers with tokens, and visits on days of their own, one slot each
 SIGNUP_VOLUNTEERS = 200
 SIGNUP_VISITS = 100
-#: wrk's threads (the signup pairs are shared out among them)
-WRK_THREADS = 2
-#: seconds wrk waits for an answer before counting a timeout (its default, 2, is less than some pages take at scale)
-WRK_TIMEOUT = 30
 #: targets of the --plans section: the heaviest (lowest ratio) this many pages
 PLANNED = 3
 
@@ -132,13 +130,6 @@ def targets(built: Built) -> list[Target]:
         Target("/api/v1/visits", "/api/v1/visits"),
         Target("/api/v1/openapi.json", "/api/v1/openapi.json"),
     ]
-
-
-def _app(url: str, instance: str):
-    os.environ["SCIVISIT_INSTANCE"] = instance
-    from app import create_app
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
 
 
 def _empty(url: str) -> None:
@@ -362,254 +353,6 @@ def _signup_pool(session, now, path: Path) -> SignupPool:
     pairs = [(tokens[volunteer], slots[visit]) for visit, volunteer in order]
     path.write_text("".join(f"{token} {slot}\n" for token, slot in pairs))
     return SignupPool(str(path), len(pairs), [(token, slots[-1]) for token in tokens])
-
-
-def cpu_seconds(server_pid: int) -> dict[str, dict[int, float]]:
-    """CPU seconds used so far (user and system, from /proc) by each of the server's processes (gunicorn and its
-    workers) and of the database's (PostgreSQL's processes on this machine; SQLite runs inside the workers), by
-    process id: steadier than requests per second where other work shares the machine. Empty where /proc cannot be
-    read."""
-    tick = os.sysconf("SC_CLK_TCK")
-    used: dict[str, dict[int, float]] = {"app": {}, "db": {}}
-    try:
-        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
-    except OSError:
-        return {}
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{pid}/comm") as comm:
-                name = comm.read().strip()
-        except OSError:
-            continue  # gone meanwhile
-        seconds = (int(fields[11]) + int(fields[12])) / tick
-        if pid == server_pid or int(fields[1]) == server_pid:  # fields[1]: the parent's pid
-            used["app"][pid] = seconds
-        elif name.startswith("postgres"):
-            used["db"][pid] = seconds
-    return used
-
-
-def cpu_used(before: dict, after: dict, part: str) -> float:
-    """CPU seconds `part`'s processes used between two readings: of those alive at the second (a process that
-    ended meanwhile is lost; counting it as a fall would make the figure negative)."""
-    return sum(seconds - before.get(part, {}).get(pid, 0.0) for pid, seconds in after.get(part, {}).items())
-
-
-def wrk(port: int, target: Target, seconds: int, connections: int, server_pid: int | None = None) -> dict:
-    """Drive `target` with wrk (2 threads, `connections` keep-alive connections) for `seconds`; with the server's
-    process id, also the CPU milliseconds per request of the server (`app_cpu_ms`) and of PostgreSQL (`db_cpu_ms`)."""
-    command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", f"--timeout={WRK_TIMEOUT}s"]
-    command += ["-s", str(ROOT / "bench" / "wrk.lua")]
-    for name, value in target.all_headers.items():
-        command += ["-H", f"{name}: {value}"]
-    command += [f"http://127.0.0.1:{port}{target.path}", "--", str(target.status)]
-    if target.ticket is not None:
-        command += ["scan", target.ticket, uuid.uuid4().hex]
-    elif target.signups is not None:
-        command += ["signup", target.signups.path, str(target.signups.used), str(WRK_THREADS)]
-    before = cpu_seconds(server_pid) if server_pid else {}
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    after = cpu_seconds(server_pid) if server_pid else {}
-    summary = json.loads(next(line for line in out.splitlines() if line.startswith("WRK "))[4:])
-    if target.signups is not None:
-        # each thread takes every WRK_THREADS-th pair: past the busier thread's last, and those still in flight
-        target.signups.used += WRK_THREADS * (summary["requests"] + connections)
-    summary["rps"] = summary["requests"] / summary["seconds"]
-    for part in after:
-        summary[f"{part}_cpu_ms"] = cpu_used(before, after, part) * 1000 / max(summary["requests"], 1)
-    return summary
-
-
-def warm(port: int, pages: list[Target], workers: int) -> None:
-    """Ask for each page a few times before measuring, so that every worker has loaded what it loads on first use
-    (templates, translations, mappers) and the first target does not pay for it."""
-    for target in pages:
-        for _ in range(2 * workers):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WRK_TIMEOUT)
-            conn.request("GET", target.path, headers=target.all_headers)
-            conn.getresponse().read()
-            conn.close()
-
-
-def settle(server_pid: int, url: str, *, idle: float = 0.1, longest: float = 300) -> None:
-    """Wait until the server's processes are idle (under `idle` of a CPU for half a second) and, on PostgreSQL, no
-    statement runs in the bench's database: a slow page leaves requests queued after wrk stops, which the next
-    /healthz run would otherwise wait behind (a worker waiting for PostgreSQL uses no CPU of its own)."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url) if url.startswith("postgresql") else None
-    running = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
-        "AND pid <> pg_backend_pid()"
-    )
-    deadline = time.monotonic() + longest
-    try:
-        while time.monotonic() < deadline:
-            before = cpu_seconds(server_pid)
-            time.sleep(0.5)
-            busy = cpu_used(before, cpu_seconds(server_pid), "app") >= idle * 0.5
-            if not busy and engine is not None:
-                with engine.connect() as conn:
-                    busy = bool(conn.execute(running).scalar())
-            if not busy:
-                return
-    finally:
-        if engine is not None:
-            engine.dispose()
-
-
-def measure(port: int, ceiling: Target, target: Target, args, server_pid: int, url: str) -> dict:
-    """`target` right after its own /healthz, `--rounds` times; the medians, and the ratio of each pair's."""
-    pairs = []
-    for _ in range(args.rounds):
-        settle(server_pid, url)
-        healthz = wrk(port, ceiling, args.seconds, args.connections, server_pid)
-        pairs.append((healthz, wrk(port, target, args.seconds, args.connections, server_pid)))
-    ratios = [t["rps"] / h["rps"] for h, t in pairs if h["rps"]]
-    cpu = {
-        f"{part}_cpu_ms": round(statistics.median(t[f"{part}_cpu_ms"] for _, t in pairs), 3)
-        for part in ("app", "db")
-        if all(f"{part}_cpu_ms" in t for _, t in pairs)
-    }
-    if "app_cpu_ms" in cpu:
-        cpu["healthz_app_cpu_ms"] = round(statistics.median(h["app_cpu_ms"] for h, _ in pairs), 3)
-    return {
-        **cpu,
-        "label": target.label,
-        "path": target.path if target.method == "GET" else target.label,
-        "rps": round(statistics.median(t["rps"] for _, t in pairs), 1),
-        "healthz_rps": round(statistics.median(h["rps"] for h, _ in pairs), 1),
-        # None when /healthz got no answer (the workers still busy with a slow page's requests)
-        "ratio": round(statistics.median(ratios), 3) if ratios else None,
-        "p50_ms": round(statistics.median(t["p50_ms"] for _, t in pairs), 2),
-        "p99_ms": round(statistics.median(t["p99_ms"] for _, t in pairs), 2),
-        "errors": sum(t["errors"] + h["errors"] for h, t in pairs),
-    }
-
-
-def statements_of(url: str, instance: str, measured: list[Target]) -> dict[str, list[tuple[str, object]]]:
-    """The SQL statements (text and parameters) each page (or API call) runs, in-process; keyed by label.
-
-    Each target is asked twice (caches of translations and templates warm, then recorded), without the shared cache.
-    """
-    from sqlalchemy import event
-
-    from extensions import db
-
-    app = _app(url, instance)
-    with app.app_context():
-        engine = db.engine
-    recorded: list[tuple[str, object]] = []
-
-    def listener(_conn, _cursor, statement, parameters, _context, _executemany):
-        recorded.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    client = app.test_client(use_cookies=False)  # the targets' own Cookie headers, as wrk sends them
-    found = {}
-    try:
-        for target in measured:
-            for _ in range(2):
-                recorded.clear()
-                path, body, headers = target.request()
-                answer = client.open(path, method=target.method, data=body, headers=headers)
-                if answer.status_code != target.status:
-                    raise RuntimeError(f"{target.label} answered {answer.status_code} in-process")
-            found[target.label] = list(recorded)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-        engine.dispose()
-    return found
-
-
-def explain(url: str, instance: str, statements: list[tuple[str, object]]) -> list[tuple[str, str]]:
-    """PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of each SELECT, in a transaction rolled back: (statement, plan)."""
-    from extensions import db
-
-    app = _app(url, instance)
-    plans = []
-    with app.app_context(), db.engine.connect() as conn:
-        for statement, parameters in statements:
-            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
-                continue
-            rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters or {}).all()
-            plans.append((_inline(statement, parameters), "\n".join(row[0] for row in rows)))
-        conn.rollback()
-    return plans
-
-
-def _inline(statement: str, parameters) -> str:
-    """The statement with its parameters written in (for reading only), as psycopg's %(name)s placeholders."""
-    if not isinstance(parameters, dict):
-        return statement
-    return re.sub(r"%\((\w+)\)s", lambda m: repr(parameters.get(m.group(1))), statement)
-
-
-def verify_child(url: str) -> None:
-    """In a process of its own: verify the whole ledger, timed; then again under tracemalloc for its peak."""
-    import resource
-    import tracemalloc
-
-    from extensions import db
-    from kits.ledger import verify_ledger
-
-    app = _app(url, tempfile.mkdtemp(prefix="scivisit-bench-"))
-    with app.app_context():
-        db.session.execute(db.select(1))  # connect and load what verifying needs before measuring
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        started = time.perf_counter()
-        result = verify_ledger(db.session)
-        seconds = time.perf_counter() - started
-        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        db.session.rollback()
-        tracemalloc.start()
-        verify_ledger(db.session)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    summary = {
-        "ok": result.ok,
-        "checked": result.checked,
-        "seconds": round(seconds, 3),
-        "tracemalloc_peak_kib": round(peak / 1024),
-        "maxrss_before_kib": rss_before,
-        "maxrss_after_kib": rss_after,
-    }
-    print(json.dumps(summary))
-
-
-def verify_bench(urls: list[str]) -> list[dict]:
-    """verify_child on each database, each in a fresh process (so maxrss is its own)."""
-    results = []
-    for url in urls:
-        out = subprocess.run(
-            [sys.executable, __file__, "--verify-child", url], capture_output=True, text=True, check=True, cwd=ROOT
-        ).stdout
-        results.append(json.loads(out.strip().splitlines()[-1]))
-    return results
-
-
-def feed_build_ms(url: str, instance: str, feed: str, builds: int = 7) -> float:
-    """The median milliseconds of building the personal feed's body in-process (the lookup by token aside)."""
-    from calendars import feeds, services
-    from core.timeutil import utcnow
-    from extensions import db
-
-    token = feed.rsplit("/", 1)[1].removesuffix(".ics")
-    app = _app(url, instance)
-    times = []
-    with app.app_context():
-        row = services.find_feed(db.session, services.feed_key(token))
-        feeds.private_feed(db.session, row, utcnow())  # warm: translations, mappers
-        for _ in range(builds):
-            db.session.expire_all()
-            started = time.perf_counter()
-            feeds.private_feed(db.session, row, utcnow())
-            times.append((time.perf_counter() - started) * 1000)
-        db.session.rollback()
-        db.engine.dispose()
-    return round(statistics.median(times), 1)
 
 
 def _redis(url: str) -> bool:

@@ -23,12 +23,13 @@ from api_schemas import (
     url_field,
 )
 from core.errors import DomainError
-from events import services
+from events import queries, services
 from events import visit_kits as kit_journey
 from events.access import can_see_kits, can_see_school, can_see_visit
 from events.models import School, SlotRole, Visit, VisitStatus
+from events.queries import VisitFilter
 from events.schemas import SchoolRefSchema
-from events.services import LessonData, SatelliteData, SlotData, VisitData, VisitFilter
+from events.services import LessonData, SatelliteData, SlotData, VisitData
 from extensions import db
 
 schools_blp = ApiBlueprint("schools_api", __name__, url_prefix="/api/v1/schools", description="Schools")
@@ -105,7 +106,7 @@ def _school_or_404(school_id: int) -> School:
 @schools_blp.errors(401, 403)
 def list_schools(args):
     """Schools: every school for programme coordinators, their own schools for hosts."""
-    return paginate(services.list_schools(viewer(), include_archived=True), args)
+    return paginate(queries.list_schools(viewer(), include_archived=True), args)
 
 
 @schools_blp.post("")
@@ -335,7 +336,7 @@ def list_visits(args):
         starts_from=args.get("starts_from"),
         starts_before=args.get("starts_before"),
     )
-    query = services.list_visits(user, filters, g.now).options(*services.VISIT_ITEM)
+    query = queries.list_visits(user, filters, g.now).options(*queries.VISIT_ITEM)
     if user is None:
         query = query.where(Visit.status == VisitStatus.PUBLISHED)
     return paginate(query, args)

@@ -39,15 +39,8 @@ from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.timeutil import COMMON_TIMEZONES, DEFAULT_TZ, in_zone, local_to_utc, naive_local_to_utc
 from events.models import School, SlotRole, Visit, VisitStatus
-from events.services import (
-    SCHOOL_FIELDS,
-    LessonData,
-    SatelliteData,
-    SlotData,
-    VisitData,
-    VisitFilter,
-    visit_data,
-)
+from events.queries import VisitFilter
+from events.services import SCHOOL_FIELDS, LessonData, SatelliteData, SlotData, VisitData, visit_data
 from kits.models import KitType
 
 #: what <input type="time"> sends: minutes, or seconds when a browser adds them

@@ -12,11 +12,11 @@ from core.i18n import SPOKEN_LANGUAGES
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.web import act, form_status, page_args, paginate, submit
-from events import services, visit_kits
+from events import queries, services, visit_kits
 from events.access import can_plan, can_see_kits, can_see_school, can_see_visit, sees_drafts
 from events.forms import SchoolFilterForm, SchoolForm, VisitFilterForm, VisitForm, on_form_rows
 from events.models import School, Visit, VisitStatus
-from events.services import VisitFilter
+from events.queries import VisitFilter
 from extensions import db
 from kits.services import list_kit_types
 from kits.stock import list_hubs
@@ -56,18 +56,18 @@ def home():
     person = viewer()
     landing = _landing(person)
     lists = {
-        "public": lambda: services.public_visits(g.now),
-        "admin": lambda: services.visits_needing_volunteers(g.now),
-        "host": lambda: services.hosted_visits(person, g.now),
-        "coordinator": lambda: services.visits_with_open_places(g.now),
+        "public": lambda: queries.public_visits(g.now),
+        "admin": lambda: queries.visits_needing_volunteers(g.now),
+        "host": lambda: queries.hosted_visits(person, g.now),
+        "coordinator": lambda: queries.visits_with_open_places(g.now),
     }
-    page = paginate(services.visit_cards(lists[landing]()), item=services.VisitCard.of) if landing in lists else None
+    page = paginate(queries.visit_cards(lists[landing]()), item=queries.VisitCard.of) if landing in lists else None
     return render_template(
         "events/home.html",
         landing=landing,
         page=page,
         args=page_args(),
-        schools_hosted=services.hosted_school_count(db.session, person) if landing == "host" else 0,
+        schools_hosted=queries.hosted_school_count(db.session, person) if landing == "host" else 0,
         can_plan=can_plan(person),
     )
 
@@ -79,14 +79,14 @@ def visits():
     person = viewer()
     filters = VisitFilterForm(request.args)
     filters.set_choices(
-        schools=services.schools_for_choice(db.session, include_archived=can_plan(person)),
-        provinces=services.provinces(db.session),
+        schools=queries.schools_for_choice(db.session, include_archived=can_plan(person)),
+        provinces=queries.provinces(db.session),
         see_drafts=sees_drafts(person),
     )
-    query = services.visit_cards(services.list_visits(person, filters.applied(), g.now))
+    query = queries.visit_cards(queries.list_visits(person, filters.applied(), g.now))
     return render_template(
         "events/visits.html",
-        page=paginate(query, item=services.VisitCard.of),
+        page=paginate(query, item=queries.VisitCard.of),
         filters=filters,
         args=page_args(),
         can_plan=can_plan(person),
@@ -96,7 +96,7 @@ def visits():
 @bp.get("/visits/<int:visit_id>")
 def visit(visit_id: int):
     """One visit: when and where, its roles and places left, its lessons."""
-    visit = services.visit_for_page(db.session, visit_id)
+    visit = queries.visit_for_page(db.session, visit_id)
     person = viewer()
     if visit is None or not can_see_visit(person, visit):
         abort(404)
@@ -206,7 +206,7 @@ def _save_visit(form: VisitForm, visit: Visit | None) -> Visit:
 
 
 def _set_visit_choices(form: VisitForm, visit: Visit | None) -> None:
-    schools = services.schools_for_choice(db.session)
+    schools = queries.schools_for_choice(db.session)
     if visit is not None:
         # An archived school already on the visit stays choosable; the rules decide the rest.
         listed = {school.id for school in schools}
@@ -224,7 +224,7 @@ def schools():
     """Schools: all of them for programme coordinators, their own for hosts."""
     person = viewer()
     filters = SchoolFilterForm(request.args)
-    query = services.list_schools(person, include_archived=bool(filters.archived.data))
+    query = queries.list_schools(person, include_archived=bool(filters.archived.data))
     return render_template(
         "events/schools.html", page=paginate(query), filters=filters, args=page_args(), can_plan=can_plan(person)
     )
@@ -239,7 +239,7 @@ def school(school_id: int):
     if not can_see_school(person, school):
         abort(404)
     upcoming = db.session.scalars(
-        services.list_visits(person, VisitFilter(when="upcoming", school_id=school.id), g.now).limit(50)
+        queries.list_visits(person, VisitFilter(when="upcoming", school_id=school.id), g.now).limit(50)
     ).all()
     hosts = [(host, can_see_contact(person, host)) for host in school.hosts]
     return render_template(
@@ -263,7 +263,7 @@ def school_edit(school_id: int):
 
 def _school_form_page(school: School | None):
     form = SchoolForm(data=SchoolForm.data_of(school) if school is not None else None)
-    candidates = services.host_candidates(db.session, school)
+    candidates = queries.host_candidates(db.session, school)
     form.set_host_choices(candidates)
     if school is not None:
         form.keep_timezone(school.timezone)

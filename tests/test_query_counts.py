@@ -175,7 +175,7 @@ def test_statements_of_the_public_pages(path, client, make_school, make_visit, m
 def test_the_schools_a_form_offers_come_in_one_statement_without_their_hosts(app, db_session, make_user, make_school):
     """A national programme has thousands of schools: their hosts would come in batches of 500, so the visit list's
     school filter would take more statements as schools are added."""
-    from events.services import schools_for_choice
+    from events.queries import schools_for_choice
 
     for n in range(3):
         make_school(name=f"School {n}", hosts=[make_user(Role.HOST)])

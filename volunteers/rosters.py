@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from accounts.models import Company, Role, User
 from events.models import RoleSlot, SlotRole, Visit, VisitStatus
-from events.services import CARD
+from events.queries import CARD
 from volunteers.calendar_events import lead_instructors
 from volunteers.models import ACTIVE_STATUSES, Signup, SignupStatus
 from volunteers.registration import people_query

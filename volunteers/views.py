@@ -22,7 +22,7 @@ from core.i18n import gettext as _
 from core.web import act, form_status, page_args, paginate, submit, way_back
 from events.access import can_see_visit
 from events.models import RoleSlot, School, Visit, VisitStatus
-from events.services import VisitCard, schools_for_choice, visit_cards
+from events.queries import VisitCard, schools_for_choice, visit_cards
 from extensions import db, limiter
 from volunteers import bp, privacy, registration, rosters, signups
 from volunteers.access import (

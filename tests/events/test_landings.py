@@ -10,7 +10,7 @@ import pytest
 from flask import request
 
 from accounts.models import Role
-from events import services
+from events import queries
 from events.forms import VisitFilterForm
 from events.models import SlotRole, VisitStatus
 from extensions import db
@@ -50,7 +50,7 @@ def test_visits_needing_volunteers_come_most_open_places_first_then_soonest(db_s
     make_visit(title="Over", days_ahead=-4, status=VisitStatus.COMPLETED)
     started_visit(make_visit, now, title="Under way")
 
-    found = db_session.scalars(services.visits_needing_volunteers(now)).all()
+    found = db_session.scalars(queries.visits_needing_volunteers(now)).all()
 
     assert [v.title for v in found] == [v.title for v in (many_sooner, many_later, two, draft, full)]
     assert [v.places_left for v in found] == [6, 6, 2, 1, 0]
@@ -97,7 +97,7 @@ def test_hosted_visits_are_the_hosts_schools_only_coming_first_then_past_latest_
     make_visit(school=also_mine, days_ahead=4, title="Other school of mine, day 4")
     make_visit(school=other, days_ahead=2, title="Not my school")
 
-    found = db_session.scalars(services.hosted_visits(host, now)).all()
+    found = db_session.scalars(queries.hosted_visits(host, now)).all()
 
     assert [v.title for v in found] == [
         "Draft day 3",
@@ -107,7 +107,7 @@ def test_hosted_visits_are_the_hosts_schools_only_coming_first_then_past_latest_
         "Day -5",
         "Day -20",
     ]
-    assert services.hosted_school_count(db_session, host) == 2
+    assert queries.hosted_school_count(db_session, host) == 2
 
 
 def test_a_host_lands_on_their_own_schools_visits_not_every_schools(client, login, make_user, make_school, make_visit):
@@ -149,7 +149,7 @@ def test_visits_with_open_places_are_published_not_started_and_not_full(db_sessi
     make_visit(title="Cancelled", days_ahead=5, status=VisitStatus.CANCELLED)
     started_visit(make_visit, now, title="Under way")
 
-    found = db_session.scalars(services.visits_with_open_places(now)).all()
+    found = db_session.scalars(queries.visits_with_open_places(now)).all()
 
     assert [v.title for v in found] == ["Sooner", "Later"]
 
@@ -204,7 +204,7 @@ def test_an_untouched_filter_form_is_valid(app, make_school, query):
         form = VisitFilterForm(request.args)
         form.set_choices(schools=[school], provinces=["云南省"], see_drafts=True)
         assert form.validate(), form.errors
-        assert form.applied() == services.VisitFilter(when="" if "all" in query else "upcoming")
+        assert form.applied() == queries.VisitFilter(when="" if "all" in query else "upcoming")
 
 
 @pytest.mark.parametrize("roles", ROLES)

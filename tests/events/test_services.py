@@ -9,17 +9,15 @@ import pytest
 from accounts.models import Role
 from core.errors import DomainError, all_problems
 from events.models import SlotRole, VisitStatus
+from events.queries import VisitFilter, list_visits, public_visits
 from events.services import (
     LessonData,
     SatelliteData,
     SlotData,
-    VisitFilter,
     cancel_visit,
     complete_visit,
     create_school,
     create_visit,
-    list_visits,
-    public_visits,
     publish_visit,
     update_visit,
     visit_data,

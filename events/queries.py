@@ -1,0 +1,228 @@
+"""What pages and the API read about schools and visits: the lists a person may see, visit cards as one row of
+columns, the landings' lists, and the choices forms offer. Reads only: the rules that change them are in
+events.services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, case, func, null, select
+from sqlalchemy.orm import Session, aliased, defaultload, lazyload, selectinload
+
+from accounts.models import Role, User, UserRole
+from events.access import can_plan, hosted_school_ids, visible_schools, visible_visits
+from events.models import RoleSlot, SatelliteSchool, School, Visit, VisitStatus, region_of
+
+
+@dataclass
+class VisitFilter:
+    when: str = ""  #: "upcoming", "past" or "" for both
+    school_id: int | None = None
+    province: str = ""
+    status: VisitStatus | None = None
+    starts_from: datetime | None = None
+    starts_before: datetime | None = None
+
+
+def list_visits(user: User | None, filters: VisitFilter, now: datetime) -> Select:
+    """The visits this person may see, filtered, soonest first (latest first for the past)."""
+    query = visible_visits(user).join(Visit.school)
+    if filters.when == "upcoming":
+        query = query.where(Visit.ends_at >= now).order_by(Visit.starts_at, Visit.id)
+    elif filters.when == "past":
+        query = query.where(Visit.ends_at < now).order_by(Visit.starts_at.desc(), Visit.id.desc())
+    else:
+        query = query.order_by(Visit.starts_at.desc(), Visit.id.desc())
+    if filters.school_id:
+        query = query.where(Visit.school_id == filters.school_id)
+    if filters.province:
+        query = query.where(School.province == filters.province)
+    if filters.status:
+        query = query.where(Visit.status == filters.status)
+    if filters.starts_from:
+        query = query.where(Visit.starts_at >= filters.starts_from)
+    if filters.starts_before:
+        query = query.where(Visit.starts_at < filters.starts_before)
+    return query.options(selectinload(Visit.slots))
+
+
+#: what a visit in the API's list shows: its lists, without its school's (or its satellite schools') hosts
+VISIT_ITEM = (
+    selectinload(Visit.lessons),
+    selectinload(Visit.satellites).defaultload(SatelliteSchool.school).lazyload(School.hosts),
+    defaultload(Visit.school).lazyload(School.hosts),
+)
+
+
+def visit_for_page(session: Session, visit_id: int) -> Visit | None:
+    """A visit for its page: its school's hosts are read only when the viewer's rights ask about them."""
+    return session.get(Visit, visit_id, options=(defaultload(Visit.school).lazyload(School.hosts),))
+
+
+def public_visits(now: datetime) -> Select:
+    """Published visits that have not ended: what anyone may see."""
+    return (
+        select(Visit)
+        .where(Visit.status == VisitStatus.PUBLISHED, Visit.ends_at >= now)
+        .order_by(Visit.starts_at, Visit.id)
+        .options(selectinload(Visit.slots))
+    )
+
+
+# The landings (the home page of each role; a volunteer's part comes from volunteers.rosters).
+
+#: what a visit's card shows: its places (from its slots) and its school, whose hosts it does not name
+CARD = (selectinload(Visit.slots), defaultload(Visit.school).lazyload(School.hosts))
+
+#: a visit's places still open: its slots' capacity less the places taken (taken never passes capacity)
+PLACES_OPEN = (
+    select(func.coalesce(func.sum(RoleSlot.capacity - RoleSlot.taken), 0))
+    .where(RoleSlot.visit_id == Visit.id)
+    .correlate(Visit)
+    .scalar_subquery()
+)
+
+
+#: a visit's places: its slots' capacity
+PLACES_TOTAL = (
+    select(func.coalesce(func.sum(RoleSlot.capacity), 0))
+    .where(RoleSlot.visit_id == Visit.id)
+    .correlate(Visit)
+    .scalar_subquery()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CardSchool:
+    """A visit's school as its card names it."""
+
+    name: str
+    timezone: str
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisitCard:
+    """A visit as a list's card shows it (templates/events/_visit_card.html), read as one row of columns
+    instead of as the visit's graph of rows (its school, its hosts, its slots)."""
+
+    id: int
+    title: str
+    status: VisitStatus
+    starts_at: datetime
+    ends_at: datetime
+    school: CardSchool
+    places_left: int
+    places_total: int
+
+    @classmethod
+    def of(cls, row) -> VisitCard:
+        """The card of a row of visit_cards."""
+        school = CardSchool(
+            row.card_school_name,
+            row.card_school_timezone,
+            region_of(row.card_province, row.card_prefecture, row.card_county, row.card_township),
+        )
+        return cls(
+            row.id, row.title, row.status, row.starts_at, row.ends_at, school, row.card_places_left, row.card_places
+        )
+
+
+#: the school a card names (aliased: a list's own query may join the visit's school already)
+_CARD_SCHOOL = aliased(School, name="card_school")
+#: what a card reads, built once (building the labelled columns took longer than running the query)
+_CARD_COLUMNS = (
+    Visit.id,
+    Visit.title,
+    Visit.status,
+    Visit.starts_at,
+    Visit.ends_at,
+    _CARD_SCHOOL.name.label("card_school_name"),
+    _CARD_SCHOOL.timezone.label("card_school_timezone"),
+    _CARD_SCHOOL.province.label("card_province"),
+    _CARD_SCHOOL.prefecture.label("card_prefecture"),
+    _CARD_SCHOOL.county.label("card_county"),
+    _CARD_SCHOOL.township.label("card_township"),
+    PLACES_OPEN.label("card_places_left"),
+    PLACES_TOTAL.label("card_places"),
+)
+
+
+def visit_cards(query: Select) -> Select:
+    """The visits of `query` (a select of Visit, filtered and ordered) as the columns their cards show, one row
+    a visit (VisitCard.of makes each a card): its places are added up by the database, for the page's rows only."""
+    return query.with_only_columns(*_CARD_COLUMNS).join(_CARD_SCHOOL, _CARD_SCHOOL.id == Visit.school_id)
+
+
+def visits_needing_volunteers(now: datetime) -> Select:
+    """A programme coordinator's landing: drafts and published visits not yet started, those with the
+    most places still open first, then the soonest."""
+    return (
+        select(Visit)
+        .where(Visit.status.in_((VisitStatus.DRAFT, VisitStatus.PUBLISHED)), Visit.starts_at > now)
+        .order_by(PLACES_OPEN.desc(), Visit.starts_at, Visit.id)
+        .options(*CARD)
+    )
+
+
+def hosted_visits(user: User, now: datetime) -> Select:
+    """A school host's landing: every visit to the schools they host, drafts and cancelled ones too;
+    those not over yet first, soonest first, then the past ones, latest first."""
+    over = case((Visit.ends_at < now, 1), else_=0)
+    return (
+        select(Visit)
+        .where(Visit.school_id.in_(hosted_school_ids(user)))
+        # Within the coming ones the second key orders them; within the past ones it is NULL for all.
+        .order_by(over, case((Visit.ends_at < now, null()), else_=Visit.starts_at), Visit.starts_at.desc(), Visit.id)
+        .options(*CARD)
+    )
+
+
+def hosted_school_count(session: Session, user: User) -> int:
+    """How many schools this person hosts."""
+    return session.scalar(select(func.count()).select_from(hosted_school_ids(user).subquery())) or 0
+
+
+def visits_with_open_places(now: datetime) -> Select:
+    """A company coordinator's landing: published visits not yet started with a place still open, soonest
+    first (a coordinator signs colleagues up, and may override the signup window and requirements)."""
+    return (
+        select(Visit)
+        .where(Visit.status == VisitStatus.PUBLISHED, Visit.starts_at > now, PLACES_OPEN > 0)
+        .order_by(Visit.starts_at, Visit.id)
+        .options(*CARD)
+    )
+
+
+def provinces(session: Session) -> list[str]:
+    return list(session.scalars(select(School.province).distinct().order_by(School.province)))
+
+
+def schools_for_choice(session: Session, *, include_archived: bool = False) -> list[School]:
+    """The schools a form offers (name, province, zone), without their hosts: one statement, however many schools
+    (their hosts would come in batches of 500)."""
+    query = select(School).options(lazyload(School.hosts)).order_by(School.province, School.name)
+    if not include_archived:
+        query = query.where(School.archived_at.is_(None))
+    return list(session.scalars(query))
+
+
+def count_visits(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Visit)) or 0
+
+
+def list_schools(user: User, *, include_archived: bool = False) -> Select:
+    """The schools a person may see; archived ones are left out of a coordinator's list unless asked for."""
+    query = visible_schools(user).order_by(School.province, School.name, School.id)
+    if can_plan(user) and not include_archived:
+        query = query.where(School.archived_at.is_(None))
+    return query
+
+
+def host_candidates(session: Session, school: School | None = None) -> list[User]:
+    """Who can be named a school's host: accounts with the host role, and the school's current hosts."""
+    condition = User.active.is_(True) & User.id.in_(select(UserRole.user_id).where(UserRole.role == Role.HOST))
+    if school is not None and school.hosts:
+        condition = condition | User.id.in_([host.id for host in school.hosts])
+    return list(session.scalars(select(User).where(condition).order_by(User.name, User.id)))
