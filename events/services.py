@@ -340,7 +340,8 @@ def create_visit(session: Session, data: VisitData, *, now: datetime) -> Visit:
     duplicate_satellite).
     """
     _check_visit(session, data, None)
-    visit = Visit(status=VisitStatus.DRAFT, created_at=now)
+    # its children start empty and known to be: no statement asks the database for them
+    visit = Visit(status=VisitStatus.DRAFT, created_at=now, **{attr: [] for attr in _CHILDREN})
     session.add(visit)
     _apply(session, visit, data, now)
     signals.visit_saved.send(visit, session=session, now=now)

@@ -110,8 +110,8 @@ def summary(args):
     if group_by is not None and group_by not in API_GROUPINGS:
         raise DomainError("bad_request", BAD_GROUPING, field="group_by")
     period = period_of(args["first"], args["last"], g.now)
-    total = services.totals(db.session, period)
-    rows = services.breakdown(db.session, group_by, period).rows if group_by else []
+    total, tables = services.report(db.session, period, (group_by,) if group_by else ())
+    rows = tables[group_by].rows if group_by else []
     return {
         "period": {
             "first": period.first,

@@ -1,5 +1,7 @@
-"""The figures of the impact reports, from SQL aggregates: a handful of GROUP BY statements per table,
-however many visits, signups and check-ins there are.
+"""The figures of the impact reports: three statements per report, however many tables it shows and however many
+visits, signups and check-ins there are. The database computes each visit's figures (`_per_visit`: students,
+lessons, kits, check-ins) and lists the visits' attended people and the schools each reached; every table is then
+added up from these rows here, in one pass (`_table`).
 
 What counts (the dashboard's notes say the same to its readers):
 
@@ -28,9 +30,8 @@ companies add up to more than the headline.
   donor trail (kits.lots): the kits each shipment to a visit took from donations (not from purchases), each at
   its donation's own value per kit (`value_fen / quantity` of the received movement), times the share of that
   kit type's shipped kits the school counted on arrival (received / shipped: a kit lost on the way takes its
-  share of every lot with it); rounded half up to whole fen once, on the total. These join the students'
-  per-visit aggregate (`_per_visit`) and are summed in the same statement, so the kits add no statement to a
-  table.
+  share of every lot with it); rounded half up to whole fen once, on the total. These are computed in the
+  students' per-visit statement (`_per_visit`), so the kits add no statement.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, distinct, func, literal, select, union
+from sqlalchemy import Float, Select, and_, case, cast, func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from accounts.models import Company, User
@@ -116,10 +117,6 @@ class Scope:
 EVERYONE = Scope()
 
 # ---------------------------------------------------------------- per-visit aggregates
-
-
-def _period_of(starts_at: ColumnElement, period: Period) -> ColumnElement:
-    return case((starts_at >= period.start, literal(CURRENT)), else_=literal(PREVIOUS))
 
 
 def _window(period: Period, scope: Scope) -> Select:
@@ -205,21 +202,24 @@ def _donated_per_visit(window: Select):
     )
 
 
-def _per_visit(period: Period, scope: Scope):
-    """One row per completed visit of the period or the previous one: its period, school, start, students
-    reached, whether any lesson or satellite lacks its students, whether anyone checked in, its kits."""
+def _per_visit(period: Period, scope: Scope) -> Select:
+    """One row per completed visit of the period or the previous one: its school (with the region it names), start,
+    students reached, whether any lesson or satellite lacks its students, whether anyone checked in, its kits."""
     window = _window(period, scope)
     lessons, satellites = _students_per_visit(Lesson, window), _students_per_visit(SatelliteSchool, window)
     kits, donated = _kits_per_visit(window), _donated_per_visit(window)
     checkins = (
         select(Attendance.visit_id).where(Attendance.visit_id.in_(window)).group_by(Attendance.visit_id).subquery()
     )
-    query = (
+    return (
         select(
             Visit.id.label("visit_id"),
-            Visit.school_id,
             Visit.starts_at,
-            _period_of(Visit.starts_at, period).label("period"),
+            School.id.label("school_id"),
+            School.name.label("school"),
+            School.province,
+            School.prefecture,
+            School.county,
             (func.coalesce(lessons.c.students, 0) + func.coalesce(satellites.c.students, 0)).label("students"),
             func.coalesce(lessons.c.count, 0).label("lessons"),
             case(
@@ -231,6 +231,7 @@ def _per_visit(period: Period, scope: Scope):
             func.coalesce(kits.c.value_fen, 0).label("kit_value_fen"),
             func.coalesce(donated.c.value_fen, 0).label("donated_value_fen"),
         )
+        .join(School, School.id == Visit.school_id)
         .outerjoin(lessons, lessons.c.visit_id == Visit.id)
         .outerjoin(satellites, satellites.c.visit_id == Visit.id)
         .outerjoin(checkins, checkins.c.visit_id == Visit.id)
@@ -238,164 +239,156 @@ def _per_visit(period: Period, scope: Scope):
         .outerjoin(donated, donated.c.visit_id == Visit.id)
         .where(Visit.id.in_(window))
     )
-    return query.subquery("per_visit")
 
 
-def _attendees(period: Period, scope: Scope):
-    """Attended signups of the report's visits: visit, person, their company, minutes (None without check-ins)."""
+def _attendees(period: Period, scope: Scope) -> Select:
+    """Attended signups of the report's visits: visit, person (and name), their company (and its name), minutes
+    (None without check-ins)."""
     query = (
-        select(Signup.visit_id, Signup.user_id, User.company_id, Signup.attended_minutes.label("minutes"))
+        select(
+            Signup.visit_id,
+            Signup.user_id,
+            User.name.label("volunteer"),
+            User.company_id,
+            Company.name.label("company"),
+            Signup.attended_minutes.label("minutes"),
+        )
         .join(User, User.id == Signup.user_id)
+        .outerjoin(Company, Company.id == User.company_id)
         .where(Signup.status == SignupStatus.ATTENDED, Signup.visit_id.in_(_window(period, scope)))
     )
     if scope.company_id is not None:
         query = query.where(User.company_id == scope.company_id)
     if scope.user_id is not None:
         query = query.where(Signup.user_id == scope.user_id)
-    return query.subquery("attendees")
+    return query
 
 
-def _reach(period: Period, scope: Scope):
+def _reach(period: Period, scope: Scope) -> Select:
     """Every school the report's visits reached: their host schools and their satellite schools."""
     window = _window(period, scope)
     return union(
         select(Visit.id.label("visit_id"), Visit.school_id).where(Visit.id.in_(window)),
         select(SatelliteSchool.visit_id, SatelliteSchool.school_id).where(SatelliteSchool.visit_id.in_(window)),
-    ).subquery("reach")
+    )
 
 
 # ---------------------------------------------------------------- groupings
 
 
 @dataclass(frozen=True)
-class _Keyed:
-    """A grouping's rows: `query` gives the key columns with visit_id (and user_id for people's groupings)."""
+class _Facts:
+    """What every table of a report is added up from, read once per report in three statements: the window's
+    visits with their figures, their attended people, the schools each reached. At national scale a year's window
+    is some thousands of visits: adding them up here costs milliseconds, where grouping them again in SQL for each
+    table took seconds."""
 
-    query: Select
-    names: tuple[str, ...]
-    by_person: bool
+    period: Period
+    scoped: bool
+    visits: list
+    people: list
+    reach: dict[int, set[int]]
 
-
-def _month_key(starts_at: ColumnElement, period: Period) -> ColumnElement:
-    """The month of the period a visit falls in; a previous-period visit falls in the month whose days, one period
-    later, hold its start."""
-    whens = []
-    for month in period.months:
-        whens.append((and_(starts_at >= month.start, starts_at < month.end), literal(month.key)))
-        whens.append((and_(starts_at >= month.previous_start, starts_at < month.previous_end), literal(month.key)))
-    return case(*whens, else_=literal(""))
+    def period_of(self, visit) -> str:
+        return CURRENT if visit.starts_at >= self.period.start else PREVIOUS
 
 
-def _keyed(grouping: str, period: Period, scope: Scope, pv, people) -> _Keyed:
-    scoped = scope.company_id is not None or scope.user_id is not None
-    if grouping in ("company", "volunteer"):
-        if grouping == "company":
-            columns = [people.c.company_id.label("company_id"), Company.name.label("company")]
-            joined = people.outerjoin(Company, Company.id == people.c.company_id)
-        else:
-            columns = [people.c.user_id.label("user_id_key"), User.name.label("volunteer")]
-            joined = people.join(User, User.id == people.c.user_id)
-        query = select(*columns, people.c.visit_id, people.c.user_id).select_from(joined)
-        return _Keyed(query, tuple(c.name for c in columns), True)
-    columns: list[ColumnElement] = {
-        "all": lambda: [literal("all").label("all")],
-        "province": lambda: [School.province.label("province")],
-        "region": lambda: [
-            School.province.label("province"),
-            School.prefecture.label("prefecture"),
-            School.county.label("county"),
-        ],
-        "school": lambda: [School.id.label("school_id"), School.name.label("school")],
-        "month": lambda: [_month_key(pv.c.starts_at, period).label("month")],
-    }[grouping]()
-    query = select(*columns, pv.c.visit_id).select_from(pv.join(School, School.id == pv.c.school_id))
-    if scoped:
-        query = query.where(pv.c.visit_id.in_(select(people.c.visit_id)))
-    return _Keyed(query, tuple(c.name for c in columns), False)
-
-
-def _table(session: Session, grouping: str, period: Period, scope: Scope) -> list[Row]:
-    """Three statements: the visits' figures (with their kits), the people's, the schools reached; merged by key."""
-    pv = _per_visit(period, scope)
-    people = _attendees(period, scope)
-    keyed = _keyed(grouping, period, scope, pv, people)
-    k = keyed.query.subquery("keyed")
-    keys = [k.c[name] for name in keyed.names]
-    pairs = select(*keys, k.c.visit_id).distinct().subquery("pairs")
-    pair_keys = [pairs.c[name] for name in keyed.names]
-
-    visit_figures = session.execute(
-        select(
-            *pair_keys,
-            pv.c.period,
-            func.count().label("visits"),
-            func.coalesce(func.sum(pv.c.students), 0),
-            func.coalesce(func.sum(pv.c.no_checkins), 0),
-            func.coalesce(func.sum(pv.c.unrecorded), 0),
-            func.coalesce(func.sum(pv.c.kits_delivered), 0),
-            func.coalesce(func.sum(pv.c.kits_consumed), 0),
-            func.coalesce(func.sum(pv.c.kit_value_fen), 0),
-            func.coalesce(func.sum(pv.c.lessons), 0),
-            func.coalesce(func.sum(pv.c.donated_value_fen), 0),
-        )
-        .select_from(pairs.join(pv, pv.c.visit_id == pairs.c.visit_id))
-        .group_by(*pair_keys, pv.c.period)
-    ).all()
-    person_join = people.c.visit_id == k.c.visit_id
-    if keyed.by_person:
-        person_join = and_(person_join, people.c.user_id == k.c.user_id)
-    person_source = select(*keys, k.c.visit_id, people.c.user_id, people.c.minutes).select_from(
-        k.join(people, person_join)
+def _facts(session: Session, period: Period, scope: Scope) -> _Facts:
+    reach: dict[int, set[int]] = {}
+    for visit_id, school_id in session.execute(_reach(period, scope)):
+        reach.setdefault(visit_id, set()).add(school_id)
+    return _Facts(
+        period,
+        scope.company_id is not None or scope.user_id is not None,
+        session.execute(_per_visit(period, scope)).all(),
+        session.execute(_attendees(period, scope)).all(),
+        reach,
     )
-    if keyed.by_person:
-        person_source = person_source.distinct()
-    ps = person_source.subquery("people_keyed")
-    ps_keys = [ps.c[name] for name in keyed.names]
-    person_figures = session.execute(
-        select(
-            *ps_keys,
-            pv.c.period,
-            func.coalesce(func.sum(ps.c.minutes), 0),
-            func.count(distinct(ps.c.user_id)),
-        )
-        .select_from(ps.join(pv, pv.c.visit_id == ps.c.visit_id))
-        .group_by(*ps_keys, pv.c.period)
-    ).all()
-    reach = _reach(period, scope)
-    school_figures = session.execute(
-        select(*pair_keys, pv.c.period, func.count(distinct(reach.c.school_id)))
-        .select_from(
-            pairs.join(pv, pv.c.visit_id == pairs.c.visit_id).join(reach, reach.c.visit_id == pairs.c.visit_id)
-        )
-        .group_by(*pair_keys, pv.c.period)
-    ).all()
 
-    n = len(keyed.names)
+
+def _month_key(period: Period) -> Callable[[object], tuple]:
+    """The key of the month of the period a visit falls in; a previous-period visit falls in the month whose days,
+    one period later, hold its start."""
+    spans = [(m.start, m.end, m.key) for m in period.months]
+    spans += [(m.previous_start, m.previous_end, m.key) for m in period.months]
+
+    def month(visit) -> tuple:
+        return (next((key for start, end, key in spans if start <= visit.starts_at < end), ""),)
+
+    return month
+
+
+#: a grouping of visits: its key's names, and the key of a visit (a row of `_per_visit`)
+_VISIT_KEYS: dict[str, tuple[tuple[str, ...], Callable[[Period], Callable[[object], tuple]]]] = {
+    "all": (("all",), lambda period: lambda visit: ("all",)),
+    "province": (("province",), lambda period: lambda visit: (visit.province,)),
+    "region": (
+        ("province", "prefecture", "county"),
+        lambda period: lambda visit: (visit.province, visit.prefecture, visit.county),
+    ),
+    "school": (("school_id", "school"), lambda period: lambda visit: (visit.school_id, visit.school)),
+    "month": (("month",), _month_key),
+}
+#: a grouping of people: its key's names, and the key of a person (a row of `_attendees`)
+_PERSON_KEYS: dict[str, tuple[tuple[str, ...], Callable[[object], tuple]]] = {
+    "company": (("company_id", "company"), lambda person: (person.company_id, person.company)),
+    "volunteer": (("user_id_key", "volunteer"), lambda person: (person.user_id, person.volunteer)),
+}
+
+
+def _table(facts: _Facts, grouping: str) -> list[Row]:
+    """A grouping's rows from the report's facts. A visit counts once in each row it belongs to: a row of visits
+    (its school, region, month) or of people (the company or volunteer of anyone who attended it). A row's minutes
+    and volunteers are its people's at its visits: every attendee for a row of visits, the row's own for a row of
+    people. Scoped to a company or a person, a row of visits counts only the visits its people attended."""
+    visits = {visit.visit_id: visit for visit in facts.visits}
+    people_at: dict[int, list] = {}
+    for person in facts.people:
+        people_at.setdefault(person.visit_id, []).append(person)
+    pairs: dict[tuple, set[int]] = {}  # (key, period) -> its visits
+    present: dict[tuple, set[tuple]] = {}  # (key, period) -> its people at its visits: (visit, person, minutes)
+    if grouping in _PERSON_KEYS:
+        names, key_of = _PERSON_KEYS[grouping]
+        for person in facts.people:
+            visit = visits.get(person.visit_id)
+            if visit is None:
+                continue
+            at = (key_of(person), facts.period_of(visit))
+            pairs.setdefault(at, set()).add(visit.visit_id)
+            present.setdefault(at, set()).add((visit.visit_id, person.user_id, person.minutes))
+    else:
+        names, make_key = _VISIT_KEYS[grouping]
+        key_of = make_key(facts.period)
+        for visit in facts.visits:
+            if facts.scoped and visit.visit_id not in people_at:
+                continue
+            at = (key_of(visit), facts.period_of(visit))
+            pairs.setdefault(at, set()).add(visit.visit_id)
+            attended = present.setdefault(at, set())
+            for index, person in enumerate(people_at.get(visit.visit_id, ())):
+                attended.add((visit.visit_id, index, person.user_id, person.minutes))
+
     rows: dict[tuple, Row] = {}
-
-    def figures(record) -> Figures:
-        key = tuple(record[:n])
-        row = rows.setdefault(key, Row(key, dict(zip(keyed.names, key, strict=True))))
-        return row.current if record[n] == CURRENT else row.previous
-
-    for record in visit_figures:
-        f = figures(record)
-        (
-            f.visits,
-            f.students,
-            f.visits_without_checkins,
-            f.visits_without_student_counts,
-            f.kits_delivered,
-            f.kits_consumed,
-            f.kit_value_fen,
-            f.lessons,
-        ) = (int(v) for v in record[n + 1 : -1])
-        f.donated_value_fen = whole_fen(record[-1])
-    for record in person_figures:
-        f = figures(record)
-        f.volunteer_minutes, f.volunteers = (int(v) for v in record[n + 1 :])
-    for record in school_figures:
-        figures(record).schools = int(record[n + 1])
+    for (key, when), visit_ids in pairs.items():
+        row = rows.setdefault(key, Row(key, dict(zip(names, key, strict=True))))
+        f = row.current if when == CURRENT else row.previous
+        donated = 0.0
+        for visit_id in visit_ids:
+            visit = visits[visit_id]
+            f.visits += 1
+            f.students += int(visit.students)
+            f.lessons += int(visit.lessons)
+            f.visits_without_student_counts += int(visit.unrecorded)
+            f.visits_without_checkins += int(visit.no_checkins)
+            f.kits_delivered += int(visit.kits_delivered)
+            f.kits_consumed += int(visit.kits_consumed)
+            f.kit_value_fen += int(visit.kit_value_fen)
+            donated += float(visit.donated_value_fen)
+        f.donated_value_fen = whole_fen(donated)
+        f.schools = len(set().union(*(facts.reach.get(visit_id, ()) for visit_id in visit_ids)))
+        attended = present.get((key, when), ())
+        f.volunteer_minutes = sum(int(entry[-1]) for entry in attended if entry[-1] is not None)
+        f.volunteers = len({entry[-2] for entry in attended})
     return list(rows.values())
 
 
@@ -410,7 +403,11 @@ _ORDER: dict[str, Callable[[Row], tuple]] = {
 
 def totals(session: Session, period: Period, scope: Scope = EVERYONE) -> Row:
     """The headline figures of a period and of the previous one."""
-    rows = _table(session, "all", period, scope)
+    return _totals(_facts(session, period, scope))
+
+
+def _totals(facts: _Facts) -> Row:
+    rows = _table(facts, "all")
     return rows[0] if rows else Row(("all",), {"all": "all"})
 
 
@@ -420,20 +417,32 @@ def breakdown(session: Session, grouping: str, period: Period, scope: Scope = EV
 
     Raises: bad_request (field `group_by`) for an unknown grouping.
     """
+    _check(grouping)
+    return _breakdown(_facts(session, period, scope), grouping)
+
+
+def _check(grouping: str) -> None:
     if grouping not in GROUPINGS:
         raise DomainError("bad_request", field="group_by")
-    rows = _table(session, grouping, period, scope)
+
+
+def _breakdown(facts: _Facts, grouping: str) -> Table:
+    rows = _table(facts, grouping)
     if grouping == "month":
         found = {row.key[0]: row for row in rows}
-        rows = [found.get(m.key) or Row((m.key,), {"month": m.key}) for m in period.months]
+        rows = [found.get(m.key) or Row((m.key,), {"month": m.key}) for m in facts.period.months]
     else:
         rows.sort(key=_ORDER[grouping])
-    return Table(grouping, period, rows)
+    return Table(grouping, facts.period, rows)
 
 
 def report(session: Session, period: Period, groupings: Sequence[str], scope: Scope = EVERYONE):
-    """The headline row and the tables asked for, as (totals, {grouping: table})."""
-    return totals(session, period, scope), {g: breakdown(session, g, period, scope) for g in groupings}
+    """The headline row and the tables asked for, as (totals, {grouping: table}): three statements, however many
+    tables. Raises: bad_request (field `group_by`) for an unknown grouping."""
+    for grouping in groupings:
+        _check(grouping)
+    facts = _facts(session, period, scope)
+    return _totals(facts), {g: _breakdown(facts, g) for g in groupings}
 
 
 def hours(minutes: int) -> Decimal:

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from accounts.models import Role
-from accounts.services import create_company, create_user
+from accounts.services import create_company, create_user, create_user_with_password_hash, hash_password
 from app import create_app
 from calendars import models as _calendar_models  # noqa: F401
 from checkin import models as _checkin_models  # noqa: F401
@@ -325,6 +325,40 @@ def now(clock) -> datetime:
     return clock.now
 
 
+# ---------------------------------------------------------------- worlds built once
+
+
+#: (name, database kind) -> what a world's build returned, and every table's rows right after it
+_WORLDS: dict[tuple[str, str], tuple[object, list[tuple[object, list[dict]]]]] = {}
+
+
+def built_once(name: str, build):
+    """What `build()` returns (plain data: ids, emails, secrets), building it into the test's empty database the first
+    time per process and database kind, and later copying the rows it made back in instead: one statement per table
+    where building through the services takes hundreds (a world of schools, visits, people and signups made for
+    each of hundreds of tests took most of their time). The database then holds exactly what `build()` left."""
+    engine = db.engine
+    key = (name, engine.dialect.name)
+    if key not in _WORLDS:
+        made = build()
+        db.session.commit()
+        with engine.connect() as conn:
+            rows = [
+                (table, [row._asdict() for row in conn.execute(table.select())]) for table in db.metadata.sorted_tables
+            ]
+        _WORLDS[key] = (made, [(table, table_rows) for table, table_rows in rows if table_rows])
+        return made
+    made, tables = _WORLDS[key]
+    db.session.remove()
+    with engine.begin() as conn:
+        for table, table_rows in tables:
+            conn.execute(table.insert(), table_rows)
+            if engine.dialect.name == "postgresql" and "id" in table.c and table.c.id.autoincrement is not False:
+                quoted = f'"{table.name}"'
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{quoted}', 'id'), max(id)) FROM {quoted}"))
+    return made
+
+
 # ---------------------------------------------------------------- factories
 
 
@@ -349,20 +383,31 @@ def make_user(db_session, now, make_company):
         n = next(counter)
         if Role.COORDINATOR in roles and company is None:
             company = make_company()
-        user = create_user(
-            db_session,
-            email=email or f"person{n}@example.com",
-            name=name or f"Person {n}",
-            password=kwargs.pop("password", PASSWORD),
-            roles=roles,
-            company=company,
-            now=now,
-            **kwargs,
-        )
+        password = kwargs.pop("password", PASSWORD)
+        account = dict(email=email or f"person{n}@example.com", name=name or f"Person {n}", roles=roles, now=now)
+        if password == PASSWORD:
+            # the suite's own password, strong enough (zxcvbn takes about 12 ms a check): hashed once per method
+            account["password_hash"] = _password_hash()
+            user = create_user_with_password_hash(db_session, **account, company=company, **kwargs)
+        else:
+            user = create_user(db_session, **account, password=password, company=company, **kwargs)
         db_session.commit()
         return user
 
     return make
+
+
+#: hashing method -> PASSWORD hashed with it
+_PASSWORD_HASHES: dict[str, str] = {}
+
+
+def _password_hash() -> str:
+    from flask import current_app
+
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[method] = hash_password(PASSWORD)
+    return _PASSWORD_HASHES[method]
 
 
 @pytest.fixture

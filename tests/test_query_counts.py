@@ -156,7 +156,8 @@ def test_statements_of_report_pages_do_not_grow_with_visits_and_check_ins(
     grow(12, 10)
     many = count_statements(client, url)
     assert many == few, f"{path}: {few} statements with 2 visits, {many} with 14"
-    assert few <= 30, f"{path}: {few} statements"
+    # a report reads its figures in three statements however many tables it shows (the dashboard has six)
+    assert few <= 10, f"{path}: {few} statements"
 
 
 #: statements of the public pages and the API's list, whatever the data: the list with its places and its count in

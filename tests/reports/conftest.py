@@ -44,7 +44,6 @@ tests/reports/test_figures.py. Times are Beijing time (the programme's zone, UTC
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -54,11 +53,13 @@ from checkin.models import Attendance
 from core.timeutil import local_to_utc
 from events.models import Lesson, SlotRole, Visit, VisitStatus
 from events.services import SatelliteData
+from extensions import db
 from kits import stock
 from kits.ledger import MovementData, append
 from kits.models import MovementKind, VisitKit
 from reports.periods import Period
 from tests.api.conftest import bearer  # noqa: F401  (bearer-token headers, for the API tests)
+from tests.conftest import built_once
 from volunteers.models import Signup, SignupStatus
 
 PERIOD = Period(date(2026, 1, 1), date(2026, 3, 31))
@@ -68,26 +69,38 @@ def beijing(day: date, at: time) -> datetime:
     return local_to_utc(day, at, "Asia/Shanghai")
 
 
-@dataclass
 class World:
-    star: object
-    green: object
-    a: object
-    b: object
-    c: object
-    s: object
-    s1: object
-    s2: object
-    g1: object
-    visits: dict
+    """The hand-worked world: its companies, schools, volunteers and visits (by key), each loaded from the test's
+    session when asked for (the world's rows are built once per process and database, see `built_once`)."""
+
+    def __init__(self, ids: dict):
+        self._ids = ids
+        self._loaded: dict[str, object] = {}  # held here: the session's identity map holds its objects weakly
+
+    def __getattr__(self, name: str):
+        if name not in self._loaded:
+            model, ident = self._ids[name]
+            self._loaded[name] = db.session.get(model, ident)
+        return self._loaded[name]
+
+    @property
+    def visits(self) -> dict[str, Visit]:
+        if "visits" not in self._loaded:
+            self._loaded["visits"] = {key: db.session.get(Visit, ident) for key, ident in self._ids["visits"].items()}
+        return self._loaded["visits"]
 
 
 @pytest.fixture
 def world(db_session, make_company, make_user, make_school, make_visit, make_kit_type) -> World:
+    factories = (make_company, make_user, make_school, make_visit, make_kit_type)
+    return World(built_once("reports", lambda: _build(db_session, *factories)))
+
+
+def _build(db_session, make_company, make_user, make_school, make_visit, make_kit_type) -> dict:
     star, green = make_company("星辰科技"), make_company("绿源能源")
-    s1 = make_user(Role.VOLUNTEER, name="王小明", company=star)
-    s2 = make_user(Role.VOLUNTEER, name="Li Hua", company=star)
-    g1 = make_user(Role.VOLUNTEER, name="张伟", company=green)
+    s1 = make_user(Role.VOLUNTEER, name="王小明", company=star, email="s1@star.example.com")
+    s2 = make_user(Role.VOLUNTEER, name="Li Hua", company=star, email="s2@star.example.com")
+    g1 = make_user(Role.VOLUNTEER, name="张伟", company=green, email="g1@green.example.com")
     liangshan = {"province": "四川省", "prefecture": "凉山彝族自治州"}
     a = make_school(name="美姑县第一小学", county="美姑县", **liangshan)
     b = make_school(name="昭觉县小学", county="昭觉县", **liangshan)
@@ -214,4 +227,7 @@ def world(db_session, make_company, make_user, make_school, make_visit, make_kit
             )
         )
     db_session.commit()
-    return World(star, green, a, b, c, s, s1, s2, g1, visits)
+    named = {"star": star, "green": green, "a": a, "b": b, "c": c, "s": s, "s1": s1, "s2": s2, "g1": g1}
+    return {name: (type(row), row.id) for name, row in named.items()} | {
+        "visits": {key: made.id for key, made in visits.items()}
+    }
