@@ -116,6 +116,7 @@ def _with_zone(when: str, tz: str) -> str:
     return gettext("%(when)s (%(zone)s)", when=when, zone=zone_name(tz))
 
 
+@per_language
 def fen(value: int | None) -> str:
     """An amount in fen as yuan with two decimals ('CN¥1,909.50', '¥1,909.50'), exactly (no float)."""
     return format_currency(Decimal(value or 0) / 100, "CNY", locale=get_locale())

@@ -36,11 +36,12 @@ companies add up to more than the headline.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Float, Select, and_, case, cast, func, select, union
+from sqlalchemy import Float, Select, and_, bindparam, case, cast, func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from accounts.models import Company, User
@@ -116,20 +117,45 @@ class Scope:
 
 EVERYONE = Scope()
 
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which of a scope's filters a report's statements have: each shape's statements are built once, their
+    values bound when they run (`_parameters`)."""
+
+    school: bool
+    company: bool
+    user: bool
+
+
+def _shape(scope: Scope) -> _Shape:
+    return _Shape(scope.school_id is not None, scope.company_id is not None, scope.user_id is not None)
+
+
+def _parameters(period: Period, scope: Scope) -> dict:
+    return {
+        "since": period.previous.start,
+        "until": period.end,
+        "school_id": scope.school_id,
+        "company_id": scope.company_id,
+        "user_id": scope.user_id,
+    }
+
+
 # ---------------------------------------------------------------- per-visit aggregates
 
 
-def _window(period: Period, scope: Scope) -> Select:
-    """The ids of the visits a report counts: completed, starting in the period or the previous one (at the scope's
-    school). Every per-visit aggregate reads only these, so a report reads the rows of its own range, however many
-    years the programme has run."""
+def _window(shape: _Shape) -> Select:
+    """The ids of the visits a report counts: completed, starting from `since` (the previous period's start) until
+    `until` (the period's end), at the school `school_id` for a school's report. Every per-visit aggregate reads only
+    these, so a report reads the rows of its own range, however many years the programme has run."""
     query = select(Visit.id).where(
         Visit.status == VisitStatus.COMPLETED,
-        Visit.starts_at >= period.previous.start,
-        Visit.starts_at < period.end,
+        Visit.starts_at >= bindparam("since", type_=Visit.starts_at.type),
+        Visit.starts_at < bindparam("until", type_=Visit.starts_at.type),
     )
-    if scope.school_id is not None:
-        query = query.where(Visit.school_id == scope.school_id)
+    if shape.school:
+        query = query.where(Visit.school_id == bindparam("school_id"))
     return query
 
 
@@ -202,10 +228,11 @@ def _donated_per_visit(window: Select):
     )
 
 
-def _per_visit(period: Period, scope: Scope) -> Select:
+@functools.cache
+def _per_visit(shape: _Shape) -> Select:
     """One row per completed visit of the period or the previous one: its school (with the region it names), start,
     students reached, whether any lesson or satellite lacks its students, whether anyone checked in, its kits."""
-    window = _window(period, scope)
+    window = _window(shape)
     lessons, satellites = _students_per_visit(Lesson, window), _students_per_visit(SatelliteSchool, window)
     kits, donated = _kits_per_visit(window), _donated_per_visit(window)
     checkins = (
@@ -241,7 +268,8 @@ def _per_visit(period: Period, scope: Scope) -> Select:
     )
 
 
-def _attendees(period: Period, scope: Scope) -> Select:
+@functools.cache
+def _attendees(shape: _Shape) -> Select:
     """Attended signups of the report's visits: visit, person (and name), their company (and its name), minutes
     (None without check-ins)."""
     query = (
@@ -255,18 +283,19 @@ def _attendees(period: Period, scope: Scope) -> Select:
         )
         .join(User, User.id == Signup.user_id)
         .outerjoin(Company, Company.id == User.company_id)
-        .where(Signup.status == SignupStatus.ATTENDED, Signup.visit_id.in_(_window(period, scope)))
+        .where(Signup.status == SignupStatus.ATTENDED, Signup.visit_id.in_(_window(shape)))
     )
-    if scope.company_id is not None:
-        query = query.where(User.company_id == scope.company_id)
-    if scope.user_id is not None:
-        query = query.where(Signup.user_id == scope.user_id)
+    if shape.company:
+        query = query.where(User.company_id == bindparam("company_id"))
+    if shape.user:
+        query = query.where(Signup.user_id == bindparam("user_id"))
     return query
 
 
-def _reach(period: Period, scope: Scope) -> Select:
+@functools.cache
+def _reach(shape: _Shape) -> Select:
     """Every school the report's visits reached: their host schools and their satellite schools."""
-    window = _window(period, scope)
+    window = _window(shape)
     return union(
         select(Visit.id.label("visit_id"), Visit.school_id).where(Visit.id.in_(window)),
         select(SatelliteSchool.visit_id, SatelliteSchool.school_id).where(SatelliteSchool.visit_id.in_(window)),
@@ -276,34 +305,69 @@ def _reach(period: Period, scope: Scope) -> Select:
 # ---------------------------------------------------------------- groupings
 
 
+#: the per-visit figures a table adds up, as `_per_visit` names them (and `Figures` too, but for `unrecorded` and
+#: `no_checkins`)
+_ADDED = (
+    "students",
+    "lessons",
+    "unrecorded",
+    "no_checkins",
+    "kits_delivered",
+    "kits_consumed",
+    "kit_value_fen",
+)
+_FIGURE_OF = {"unrecorded": "visits_without_student_counts", "no_checkins": "visits_without_checkins"}
+
+
+@dataclass(frozen=True)
+class _Visit:
+    """A visit of the report's range as its tables add it up."""
+
+    row: object  # its row of `_per_visit` (the keys of the tables of visits)
+    period: str  # CURRENT or PREVIOUS
+    added: tuple[int, ...]  # its figures of _ADDED
+    donated: float  # its donated value in fen, not rounded
+    schools: frozenset[int]  # the schools it reached
+    minutes: int  # its attendees' minutes, and who they are
+    people: frozenset[int]
+
+
 @dataclass(frozen=True)
 class _Facts:
-    """What every table of a report is added up from, read once per report in three statements: the window's
-    visits with their figures, their attended people, the schools each reached. At national scale a year's window
+    """What every table of a report is added up from, read once per report in three statements: the range's
+    visits with their figures, their attended people, the schools each reached. At national scale a year's range
     is some thousands of visits: adding them up here costs milliseconds, where grouping them again in SQL for each
     table took seconds."""
 
     period: Period
     scoped: bool
-    visits: list
+    visits: dict[int, _Visit]
     people: list
-    reach: dict[int, set[int]]
-
-    def period_of(self, visit) -> str:
-        return CURRENT if visit.starts_at >= self.period.start else PREVIOUS
 
 
 def _facts(session: Session, period: Period, scope: Scope) -> _Facts:
+    shape, parameters = _shape(scope), _parameters(period, scope)
     reach: dict[int, set[int]] = {}
-    for visit_id, school_id in session.execute(_reach(period, scope)):
+    for visit_id, school_id in session.execute(_reach(shape), parameters):
         reach.setdefault(visit_id, set()).add(school_id)
-    return _Facts(
-        period,
-        scope.company_id is not None or scope.user_id is not None,
-        session.execute(_per_visit(period, scope)).all(),
-        session.execute(_attendees(period, scope)).all(),
-        reach,
-    )
+    people = session.execute(_attendees(shape), parameters).all()
+    minutes: dict[int, int] = {}
+    present: dict[int, set[int]] = {}
+    for person in people:
+        minutes[person.visit_id] = minutes.get(person.visit_id, 0) + (person.minutes or 0)
+        present.setdefault(person.visit_id, set()).add(person.user_id)
+    start, visits = period.start, {}
+    for row in session.execute(_per_visit(shape), parameters):
+        visits[row.visit_id] = _Visit(
+            row,
+            CURRENT if row.starts_at >= start else PREVIOUS,
+            tuple(int(getattr(row, name)) for name in _ADDED),
+            float(row.donated_value_fen),
+            frozenset(reach.get(row.visit_id, ())),
+            minutes.get(row.visit_id, 0),
+            frozenset(present.get(row.visit_id, ())),
+        )
+    return _Facts(period, shape.company or shape.user, visits, people)
 
 
 def _month_key(period: Period) -> Callable[[object], tuple]:
@@ -341,54 +405,48 @@ def _table(facts: _Facts, grouping: str) -> list[Row]:
     (its school, region, month) or of people (the company or volunteer of anyone who attended it). A row's minutes
     and volunteers are its people's at its visits: every attendee for a row of visits, the row's own for a row of
     people. Scoped to a company or a person, a row of visits counts only the visits its people attended."""
-    visits = {visit.visit_id: visit for visit in facts.visits}
-    people_at: dict[int, list] = {}
-    for person in facts.people:
-        people_at.setdefault(person.visit_id, []).append(person)
     pairs: dict[tuple, set[int]] = {}  # (key, period) -> its visits
-    present: dict[tuple, set[tuple]] = {}  # (key, period) -> its people at its visits: (visit, person, minutes)
+    own: dict[tuple, set[tuple]] = {}  # for a row of people: (key, period) -> (visit, person, minutes)
     if grouping in _PERSON_KEYS:
         names, key_of = _PERSON_KEYS[grouping]
         for person in facts.people:
-            visit = visits.get(person.visit_id)
+            visit = facts.visits.get(person.visit_id)
             if visit is None:
                 continue
-            at = (key_of(person), facts.period_of(visit))
-            pairs.setdefault(at, set()).add(visit.visit_id)
-            present.setdefault(at, set()).add((visit.visit_id, person.user_id, person.minutes))
+            at = (key_of(person), visit.period)
+            pairs.setdefault(at, set()).add(person.visit_id)
+            own.setdefault(at, set()).add((person.visit_id, person.user_id, person.minutes))
     else:
         names, make_key = _VISIT_KEYS[grouping]
         key_of = make_key(facts.period)
-        for visit in facts.visits:
-            if facts.scoped and visit.visit_id not in people_at:
+        for visit_id, visit in facts.visits.items():
+            if facts.scoped and not visit.people:
                 continue
-            at = (key_of(visit), facts.period_of(visit))
-            pairs.setdefault(at, set()).add(visit.visit_id)
-            attended = present.setdefault(at, set())
-            for index, person in enumerate(people_at.get(visit.visit_id, ())):
-                attended.add((visit.visit_id, index, person.user_id, person.minutes))
+            pairs.setdefault((key_of(visit.row), visit.period), set()).add(visit_id)
 
     rows: dict[tuple, Row] = {}
     for (key, when), visit_ids in pairs.items():
         row = rows.setdefault(key, Row(key, dict(zip(names, key, strict=True))))
         f = row.current if when == CURRENT else row.previous
-        donated = 0.0
+        added = [0] * len(_ADDED)
+        donated, schools, people, minutes = 0.0, set(), set(), 0
         for visit_id in visit_ids:
-            visit = visits[visit_id]
-            f.visits += 1
-            f.students += int(visit.students)
-            f.lessons += int(visit.lessons)
-            f.visits_without_student_counts += int(visit.unrecorded)
-            f.visits_without_checkins += int(visit.no_checkins)
-            f.kits_delivered += int(visit.kits_delivered)
-            f.kits_consumed += int(visit.kits_consumed)
-            f.kit_value_fen += int(visit.kit_value_fen)
-            donated += float(visit.donated_value_fen)
+            visit = facts.visits[visit_id]
+            added = [total + value for total, value in zip(added, visit.added, strict=True)]
+            donated += visit.donated
+            schools |= visit.schools
+            minutes += visit.minutes
+            people |= visit.people
+        for name, total in zip(_ADDED, added, strict=True):
+            setattr(f, _FIGURE_OF.get(name, name), total)
+        f.visits = len(visit_ids)
         f.donated_value_fen = whole_fen(donated)
-        f.schools = len(set().union(*(facts.reach.get(visit_id, ()) for visit_id in visit_ids)))
-        attended = present.get((key, when), ())
-        f.volunteer_minutes = sum(int(entry[-1]) for entry in attended if entry[-1] is not None)
-        f.volunteers = len({entry[-2] for entry in attended})
+        f.schools = len(schools)
+        if (key, when) in own:  # a row of people: only its own people's minutes
+            entries = own[(key, when)]
+            minutes = sum(entry[2] for entry in entries if entry[2] is not None)
+            people = {entry[1] for entry in entries}
+        f.volunteer_minutes, f.volunteers = minutes, len(people)
     return list(rows.values())
 
 
