@@ -165,7 +165,7 @@ def scan(
 
 def earlier_answer(session: Session, scan_id: str) -> ScanAnswer | None:
     """The answer this scan id had the first time it came, if it came before."""
-    earlier = _run(session, _EARLIER, {"scan_id": scan_id}).first()
+    earlier = _read(session, _EARLIER, {"scan_id": scan_id}).first()
     return None if earlier is None else _answer_of(session, earlier)
 
 
@@ -198,7 +198,7 @@ def keep(
         conflict_on=["scan_id"],
     )
     if not stored:  # the same scan id, sent twice at the same moment: the first one's answer
-        return _answer_of(session, _run(session, _EARLIER, {"scan_id": scan_id}).one())
+        return _answer_of(session, _read(session, _EARLIER, {"scan_id": scan_id}).one())
     return answer
 
 
@@ -282,10 +282,19 @@ _CHECKED_OUT = select(_attendance.c.checked_out_at.is_not(None)).where(
 
 
 def _run(session: Session, statement, params: dict):
-    """Execute a Core statement of this module; pending ORM changes are flushed first, as for an ORM one."""
+    """Execute a Core statement of this module that writes; pending ORM changes are flushed first, as for an ORM one
+    (and the shared cache hears of the write: core.cache)."""
     if session.autoflush:
         session.flush()  # nothing to do, and cheap, when nothing is pending
     return session.execute(statement, params)
+
+
+def _read(session: Session, statement, params: dict):
+    """Execute a Core statement of this module that only reads, on the session's connection (in its transaction):
+    the ORM's execute adds nothing a read of columns needs. Pending ORM changes are flushed first."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params)
 
 
 def _find(
@@ -302,7 +311,7 @@ def _find(
         if code is None or visit_id is None:
             return None, earlier_answer(session, scan_id)
         statement, params = _TICKET_BY_CODE, {"visit_id": visit_id, "code_hash": hash_code(visit_id, code)}
-    row = _run(session, statement, {"scanner_id": scanner.id, "scan_id": scan_id, **params}).first()
+    row = _read(session, statement, {"scanner_id": scanner.id, "scan_id": scan_id, **params}).first()
     if row is None:
         return None, earlier_answer(session, scan_id)
     if row.earlier_reason is not None:
@@ -318,7 +327,7 @@ def _may_scan(session: Session, scanner: User, visit_id: int) -> bool:
     """checkin.access.can_scan for a visit known only by its id (a typed code that matched nothing)."""
     if scanner.is_admin:
         return True
-    return bool(_run(session, _HOSTS_VISIT, {"scanner_id": scanner.id, "visit_id": visit_id}).scalar())
+    return bool(_read(session, _HOSTS_VISIT, {"scanner_id": scanner.id, "visit_id": visit_id}).scalar())
 
 
 def _refusal(
@@ -369,7 +378,7 @@ def _attend(session: Session, signup: Signup | ScannedSignup, direction: Directi
     left = _run(session, _CHECK_OUT, {"checked_out_signup_id": signup.id, "scanned_at": scanned_at}).rowcount
     if left:
         return "ok"
-    state = _run(session, _CHECKED_OUT, {"signup_id": signup.id}).scalar()
+    state = _read(session, _CHECKED_OUT, {"signup_id": signup.id}).scalar()
     return "already_checked_out" if state else "not_checked_in"
 
 
@@ -404,7 +413,7 @@ def _attend_and_keep(
         session.flush()
     stored = session.execute(statement, params).first()
     if stored is None:
-        return _answer_of(session, _run(session, _EARLIER, {"scan_id": scan_id}).one())
+        return _answer_of(session, _read(session, _EARLIER, {"scan_id": scan_id}).one())
     return ScanAnswer(stored.reason, direction, scanned_at, signup)
 
 

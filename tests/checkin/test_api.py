@@ -108,6 +108,35 @@ def test_a_check_in_request_takes_four_statements_and_three_on_postgresql(
     assert len(seen) == expected, "\n\n".join(statement[:200] for statement in seen)
 
 
+def test_the_answers_written_by_hand_are_what_their_schemas_would_write(
+    client, db_session, clock, gate, host, make_company
+):
+    """The scan answers are written without marshmallow (they are the hottest answers there are): each one, with a
+    volunteer or without, alone or in a batch (with an item whose time is impossible), is exactly what its
+    documented schema makes of it again."""
+    from checkin.api import BatchAnswerSchema, ScanAnswerSchema
+
+    signup, ticket = gate.volunteer("Zhang Wei")
+    signup.user.company = make_company("Acme Robotics")
+    db_session.commit()
+    clock.set(gate.during(-10))
+    answers = [
+        checkin(client, host, ticket.secret),  # ok, with the volunteer
+        checkin(client, host, ticket.secret),  # already_checked_in
+        checkin(client, host, "NOT-A-TICKET"),  # unknown_ticket: no volunteer
+    ]
+    assert answers[0]["volunteer"] and answers[2]["volunteer"] is None
+    for answer in answers:
+        schema = ScanAnswerSchema()
+        assert schema.dump(schema.load(answer)) == answer
+    far = (gate.during(-10) - timedelta(days=30)).isoformat()
+    queue = [scan_body(ticket.secret, direction="out"), scan_body(ticket.secret, scanned_at=far)]
+    batch = client.post("/api/v1/checkins/batch", json={"scans": queue}, headers=host).get_json()
+    assert [item["reason"] for item in batch["results"]] == ["ok", "invalid_scan_time"]
+    schema = BatchAnswerSchema()
+    assert schema.dump(schema.load(batch)) == batch
+
+
 def test_the_answer_is_in_the_scanners_language(client, clock, gate, bearer):
     _, ticket = gate.volunteer()
     clock.set(gate.during())
