@@ -317,6 +317,8 @@ _ADDED = (
     "kit_value_fen",
 )
 _FIGURE_OF = {"unrecorded": "visits_without_student_counts", "no_checkins": "visits_without_checkins"}
+#: the columns of `_per_visit`, in order
+_PER_VISIT_COLUMNS = tuple(column.name for column in _per_visit(_Shape(False, False, False)).selected_columns)
 
 
 @dataclass(frozen=True)
@@ -350,22 +352,25 @@ def _facts(session: Session, period: Period, scope: Scope) -> _Facts:
     reach: dict[int, set[int]] = {}
     for visit_id, school_id in session.execute(_reach(shape), parameters):
         reach.setdefault(visit_id, set()).add(school_id)
-    people = session.execute(_attendees(shape), parameters).all()
+    # plain tuples, read by position: at national scale a year's range holds tens of thousands of attendees
+    people = [tuple(row) for row in session.execute(_attendees(shape), parameters)]
     minutes: dict[int, int] = {}
     present: dict[int, set[int]] = {}
-    for person in people:
-        minutes[person.visit_id] = minutes.get(person.visit_id, 0) + (person.minutes or 0)
-        present.setdefault(person.visit_id, set()).add(person.user_id)
+    for visit_id, user_id, *_, spent in people:
+        minutes[visit_id] = minutes.get(visit_id, 0) + (spent or 0)
+        present.setdefault(visit_id, set()).add(user_id)
     start, visits = period.start, {}
+    first = _PER_VISIT_COLUMNS.index(_ADDED[0])
     for row in session.execute(_per_visit(shape), parameters):
-        visits[row.visit_id] = _Visit(
+        visit_id = row[0]
+        visits[visit_id] = _Visit(
             row,
             CURRENT if row.starts_at >= start else PREVIOUS,
-            tuple(int(getattr(row, name)) for name in _ADDED),
+            tuple(map(int, row[first : first + len(_ADDED)])),
             float(row.donated_value_fen),
-            frozenset(reach.get(row.visit_id, ())),
-            minutes.get(row.visit_id, 0),
-            frozenset(present.get(row.visit_id, ())),
+            frozenset(reach.get(visit_id, ())),
+            minutes.get(visit_id, 0),
+            frozenset(present.get(visit_id, ())),
         )
     return _Facts(period, shape.company or shape.user, visits, people)
 
@@ -393,10 +398,10 @@ _VISIT_KEYS: dict[str, tuple[tuple[str, ...], Callable[[Period], Callable[[objec
     "school": (("school_id", "school"), lambda period: lambda visit: (visit.school_id, visit.school)),
     "month": (("month",), _month_key),
 }
-#: a grouping of people: its key's names, and the key of a person (a row of `_attendees`)
-_PERSON_KEYS: dict[str, tuple[tuple[str, ...], Callable[[object], tuple]]] = {
-    "company": (("company_id", "company"), lambda person: (person.company_id, person.company)),
-    "volunteer": (("user_id_key", "volunteer"), lambda person: (person.user_id, person.volunteer)),
+#: a grouping of people: its key's names, and the positions of its key in a person (a row of `_attendees`)
+_PERSON_KEYS: dict[str, tuple[tuple[str, ...], tuple[int, int]]] = {
+    "company": (("company_id", "company"), (3, 4)),
+    "volunteer": (("user_id_key", "volunteer"), (1, 2)),
 }
 
 
@@ -408,14 +413,17 @@ def _table(facts: _Facts, grouping: str) -> list[Row]:
     pairs: dict[tuple, set[int]] = {}  # (key, period) -> its visits
     own: dict[tuple, set[tuple]] = {}  # for a row of people: (key, period) -> (visit, person, minutes)
     if grouping in _PERSON_KEYS:
-        names, key_of = _PERSON_KEYS[grouping]
+        names, (first, second) = _PERSON_KEYS[grouping]
+        visits = facts.visits
         for person in facts.people:
-            visit = facts.visits.get(person.visit_id)
+            visit = visits.get(person[0])
             if visit is None:
                 continue
-            at = (key_of(person), visit.period)
-            pairs.setdefault(at, set()).add(person.visit_id)
-            own.setdefault(at, set()).add((person.visit_id, person.user_id, person.minutes))
+            at = ((person[first], person[second]), visit.period)
+            if at not in pairs:
+                pairs[at], own[at] = set(), set()
+            pairs[at].add(person[0])
+            own[at].add((person[0], person[1], person[-1]))
     else:
         names, make_key = _VISIT_KEYS[grouping]
         key_of = make_key(facts.period)
@@ -428,25 +436,19 @@ def _table(facts: _Facts, grouping: str) -> list[Row]:
     for (key, when), visit_ids in pairs.items():
         row = rows.setdefault(key, Row(key, dict(zip(names, key, strict=True))))
         f = row.current if when == CURRENT else row.previous
-        added = [0] * len(_ADDED)
-        donated, schools, people, minutes = 0.0, set(), set(), 0
-        for visit_id in visit_ids:
-            visit = facts.visits[visit_id]
-            added = [total + value for total, value in zip(added, visit.added, strict=True)]
-            donated += visit.donated
-            schools |= visit.schools
-            minutes += visit.minutes
-            people |= visit.people
-        for name, total in zip(_ADDED, added, strict=True):
+        visits = [facts.visits[visit_id] for visit_id in visit_ids]
+        for name, total in zip(_ADDED, map(sum, zip(*(visit.added for visit in visits), strict=True)), strict=True):
             setattr(f, _FIGURE_OF.get(name, name), total)
-        f.visits = len(visit_ids)
-        f.donated_value_fen = whole_fen(donated)
-        f.schools = len(schools)
+        f.visits = len(visits)
+        f.donated_value_fen = whole_fen(sum(visit.donated for visit in visits))
+        f.schools = len(set().union(*(visit.schools for visit in visits)))
         if (key, when) in own:  # a row of people: only its own people's minutes
             entries = own[(key, when)]
-            minutes = sum(entry[2] for entry in entries if entry[2] is not None)
-            people = {entry[1] for entry in entries}
-        f.volunteer_minutes, f.volunteers = minutes, len(people)
+            f.volunteer_minutes = sum(entry[2] for entry in entries if entry[2] is not None)
+            f.volunteers = len({entry[1] for entry in entries})
+        else:
+            f.volunteer_minutes = sum(visit.minutes for visit in visits)
+            f.volunteers = len(set().union(*(visit.people for visit in visits)))
     return list(rows.values())
 
 
