@@ -37,9 +37,11 @@ companies add up to more than the headline.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from sqlalchemy import Float, Select, and_, bindparam, case, cast, func, select, union
 from sqlalchemy.orm import Session, aliased
@@ -289,6 +291,8 @@ def _attendees(shape: _Shape) -> Select:
         query = query.where(User.company_id == bindparam("company_id"))
     if shape.user:
         query = query.where(Signup.user_id == bindparam("user_id"))
+    if tuple(column.name for column in query.selected_columns) != _Attendee._fields:
+        raise RuntimeError("_attendees must select the fields of _Attendee, in order")
     return query
 
 
@@ -317,8 +321,27 @@ _ADDED = (
     "kit_value_fen",
 )
 _FIGURE_OF = {"unrecorded": "visits_without_student_counts", "no_checkins": "visits_without_checkins"}
-#: the columns of `_per_visit`, in order
-_PER_VISIT_COLUMNS = tuple(column.name for column in _per_visit(_Shape(False, False, False)).selected_columns)
+
+
+@functools.cache
+def _added_at(shape: _Shape) -> slice:
+    """Where the figures of _ADDED lie in a row of `_per_visit(shape)`, found by their names (built on first use)."""
+    names = [column.name for column in _per_visit(shape).selected_columns]
+    first = names.index(_ADDED[0])
+    if tuple(names[first : first + len(_ADDED)]) != _ADDED:
+        raise RuntimeError("_per_visit must select the figures of _ADDED side by side, in order")
+    return slice(first, first + len(_ADDED))
+
+
+class _Attendee(NamedTuple):
+    """An attended signup of the report's visits, as `_attendees` reads it (the same names, in the same order)."""
+
+    visit_id: int
+    user_id: int
+    volunteer: str
+    company_id: int | None
+    company: str | None
+    minutes: int | None  # None without check-ins
 
 
 @dataclass(frozen=True)
@@ -344,7 +367,7 @@ class _Facts:
     period: Period
     scoped: bool
     visits: dict[int, _Visit]
-    people: list
+    people: list[_Attendee]
 
 
 def _facts(session: Session, period: Period, scope: Scope) -> _Facts:
@@ -352,21 +375,20 @@ def _facts(session: Session, period: Period, scope: Scope) -> _Facts:
     reach: dict[int, set[int]] = {}
     for visit_id, school_id in session.execute(_reach(shape), parameters):
         reach.setdefault(visit_id, set()).add(school_id)
-    # plain tuples, read by position: at national scale a year's range holds tens of thousands of attendees
-    people = [tuple(row) for row in session.execute(_attendees(shape), parameters)]
+    # light tuples: at national scale a year's range holds tens of thousands of attendees
+    people = list(map(_Attendee._make, session.execute(_attendees(shape), parameters)))
     minutes: dict[int, int] = {}
     present: dict[int, set[int]] = {}
-    for visit_id, user_id, *_, spent in people:
-        minutes[visit_id] = minutes.get(visit_id, 0) + (spent or 0)
-        present.setdefault(visit_id, set()).add(user_id)
-    start, visits = period.start, {}
-    first = _PER_VISIT_COLUMNS.index(_ADDED[0])
+    for person in people:
+        minutes[person.visit_id] = minutes.get(person.visit_id, 0) + (person.minutes or 0)
+        present.setdefault(person.visit_id, set()).add(person.user_id)
+    start, visits, added = period.start, {}, _added_at(shape)
     for row in session.execute(_per_visit(shape), parameters):
         visit_id = row[0]
         visits[visit_id] = _Visit(
             row,
             CURRENT if row.starts_at >= start else PREVIOUS,
-            tuple(map(int, row[first : first + len(_ADDED)])),
+            tuple(map(int, row[added])),
             float(row.donated_value_fen),
             frozenset(reach.get(visit_id, ())),
             minutes.get(visit_id, 0),
@@ -398,10 +420,10 @@ _VISIT_KEYS: dict[str, tuple[tuple[str, ...], Callable[[Period], Callable[[objec
     "school": (("school_id", "school"), lambda period: lambda visit: (visit.school_id, visit.school)),
     "month": (("month",), _month_key),
 }
-#: a grouping of people: its key's names, and the positions of its key in a person (a row of `_attendees`)
-_PERSON_KEYS: dict[str, tuple[tuple[str, ...], tuple[int, int]]] = {
-    "company": (("company_id", "company"), (3, 4)),
-    "volunteer": (("user_id_key", "volunteer"), (1, 2)),
+#: a grouping of people: its key's names, and the key of a person (an `_Attendee`)
+_PERSON_KEYS: dict[str, tuple[tuple[str, ...], Callable[[_Attendee], tuple]]] = {
+    "company": (("company_id", "company"), operator.attrgetter("company_id", "company")),
+    "volunteer": (("user_id_key", "volunteer"), operator.attrgetter("user_id", "volunteer")),
 }
 
 
@@ -411,19 +433,19 @@ def _table(facts: _Facts, grouping: str) -> list[Row]:
     and volunteers are its people's at its visits: every attendee for a row of visits, the row's own for a row of
     people. Scoped to a company or a person, a row of visits counts only the visits its people attended."""
     pairs: dict[tuple, set[int]] = {}  # (key, period) -> its visits
-    own: dict[tuple, set[tuple]] = {}  # for a row of people: (key, period) -> (visit, person, minutes)
+    own: dict[tuple, set[_Attendee]] = {}  # for a row of people: (key, period) -> its attendees
     if grouping in _PERSON_KEYS:
-        names, (first, second) = _PERSON_KEYS[grouping]
+        names, key_of_person = _PERSON_KEYS[grouping]
         visits = facts.visits
         for person in facts.people:
-            visit = visits.get(person[0])
+            visit = visits.get(person.visit_id)
             if visit is None:
                 continue
-            at = ((person[first], person[second]), visit.period)
+            at = (key_of_person(person), visit.period)
             if at not in pairs:
                 pairs[at], own[at] = set(), set()
-            pairs[at].add(person[0])
-            own[at].add((person[0], person[1], person[-1]))
+            pairs[at].add(person.visit_id)
+            own[at].add(person)
     else:
         names, make_key = _VISIT_KEYS[grouping]
         key_of = make_key(facts.period)
@@ -444,8 +466,8 @@ def _table(facts: _Facts, grouping: str) -> list[Row]:
         f.schools = len(set().union(*(visit.schools for visit in visits)))
         if (key, when) in own:  # a row of people: only its own people's minutes
             entries = own[(key, when)]
-            f.volunteer_minutes = sum(entry[2] for entry in entries if entry[2] is not None)
-            f.volunteers = len({entry[1] for entry in entries})
+            f.volunteer_minutes = sum(entry.minutes for entry in entries if entry.minutes is not None)
+            f.volunteers = len({entry.user_id for entry in entries})
         else:
             f.volunteer_minutes = sum(visit.minutes for visit in visits)
             f.volunteers = len(set().union(*(visit.people for visit in visits)))

@@ -336,7 +336,11 @@ def built_once(name: str, build):
     """What `build()` returns (plain data: ids, emails, secrets), building it into the test's empty database the first
     time per process and database kind, and later copying the rows it made back in instead: one statement per table
     where building through the services takes hundreds (a world of schools, visits, people and signups made for
-    each of hundreds of tests took most of their time). The database then holds exactly what `build()` left."""
+    each of hundreds of tests took most of their time). The database then holds exactly what `build()` left.
+
+    The world is kept by `name` and dialect alone: `build()` must make the same rows whatever test first asks for
+    it, so it may not depend on a test's own `app_config`, clock or parameters (give such a world a name of its
+    own)."""
     engine = db.engine
     key = (name, engine.dialect.name)
     if key not in _WORLDS:
