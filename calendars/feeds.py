@@ -6,6 +6,9 @@ nothing but the data its change stamp counts (calendars.stamps), so the same dat
 - school: the school's visits once published, for its hosts, with whom to call on the day.
 - company: the visits the company's people are in, saying who and in which role.
 - public: published visits (and cancelled ones for 14 days), with no personal data and no street address.
+
+A visit stays in a feed for its HISTORY after its start (calendars.stamps): a year in the private feeds, a month
+in the public one; then it leaves, and subscribed calendars drop it.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from sqlalchemy import Row, Select, and_, select
-from sqlalchemy.orm import Session, defaultload, joinedload, subqueryload
+from sqlalchemy.orm import Session, contains_eager, defaultload, subqueryload
 
 from accounts.models import Company, User, writing_locale
 from calendars.models import FeedKind
 from calendars.services import feed_title
-from calendars.stamps import was_public
+from calendars.stamps import history, was_public
 from core.i18n import DEFAULT_LOCALE
 from core.i18n import gettext as _
 from events.ical import CANCELLED, calendar, labelled, visit_details, visit_event, visit_status
@@ -71,9 +74,10 @@ def personal_feed(session: Session, owner: User, locale: str, now: datetime) -> 
     """The owner's own visits, as their mail's calendar files show them, with alarms."""
     signups = session.scalars(
         select(Signup)
-        .where(Signup.user_id == owner.id)
+        .join(Signup.visit)
+        .where(Signup.user_id == owner.id, _recent(FeedKind.PERSONAL, now))
         .order_by(Signup.visit_id, Signup.id)
-        .options(joinedload(Signup.visit).subqueryload(Visit.lessons))
+        .options(contains_eager(Signup.visit).subqueryload(Visit.lessons))
     ).all()
     latest = {signup.visit_id: signup for signup in signups}  # a later signup (moved, signed up again) wins
     shown = [signup for signup in latest.values() if _still_shown(cancelled_since(signup), now)]
@@ -83,6 +87,11 @@ def personal_feed(session: Session, owner: User, locale: str, now: datetime) -> 
         events = [signup_event(signup, lead=leads.get(signup.visit_id), alarms=True) for signup in shown]
         name = _named(feed_title(session, FeedKind.PERSONAL, 0))
     return calendar(events, zones=_zones([s.visit for s in shown]), name=name)
+
+
+def _recent(kind: FeedKind | None, now: datetime):
+    """Visits still in a feed of `kind` (None: the public one) by age."""
+    return Visit.starts_at > now - history(kind)
 
 
 def _public_visits(where) -> Select:
@@ -101,9 +110,9 @@ def school_feed(session: Session, owner: User, school_id: int, locale: str, now:
     """The school's visits once published, for its host: the street address and whom to call on the day."""
     school = session.get(School, school_id)
     visits = session.scalars(
-        _public_visits(and_(Visit.school_id == school_id, _not_long_cancelled(now))).options(
-            subqueryload(Visit.lessons)
-        )
+        _public_visits(
+            and_(Visit.school_id == school_id, _not_long_cancelled(now), _recent(FeedKind.SCHOOL, now))
+        ).options(subqueryload(Visit.lessons))
     ).all()
     leads = lead_instructors(session, [visit.id for visit in visits])
     with force_locale(locale):
@@ -125,9 +134,10 @@ def company_feed(session: Session, owner: User, company_id: int, locale: str, no
     signups = session.scalars(
         select(Signup)
         .join(User, User.id == Signup.user_id)
-        .where(User.company_id == company_id)
+        .join(Signup.visit)
+        .where(User.company_id == company_id, _recent(FeedKind.COMPANY, now))
         .order_by(Signup.visit_id, Signup.id)
-        .options(joinedload(Signup.visit).subqueryload(Visit.lessons))
+        .options(contains_eager(Signup.visit).subqueryload(Visit.lessons))
     ).all()
     by_visit: dict[int, list[Signup]] = defaultdict(list)
     for signup in signups:
@@ -159,9 +169,10 @@ def _who(signup: Signup) -> str:
 
 
 def programme_feed(session: Session, now: datetime) -> bytes:
-    """Published visits, and cancelled ones for 14 days: no personal data, no street address; in Chinese."""
+    """Published visits of the last month and to come, and cancelled ones for 14 days: no personal data, no street
+    address; in Chinese."""
     visits = session.scalars(
-        _public_visits(_not_long_cancelled(now)).options(
+        _public_visits(and_(_not_long_cancelled(now), _recent(None, now))).options(
             subqueryload(Visit.lessons), defaultload(Visit.school).lazyload(School.hosts)
         )
     ).all()

@@ -2,14 +2,15 @@
 Last-Modified come, so a calendar app asking "changed?" gets its 304 without the feed being built.
 
 The stamp holds, for everything a feed shows, how many rows there are and when the last of them changed
-(visits, including their lessons and roles, which change with them; schools; signups; people), and the
-cancellation time of the last event that has left the feed by the 14-day rule; with the owner's language and
-the settings a feed prints, that is all the feed's bytes depend on. A row leaving the feed lowers a count; a row
-joining it or changing raises a time. The statement also asks whether the owner may still have the feed.
+(visits, including their lessons and roles, which change with them; schools; signups; people), the
+cancellation time of the last event that has left the feed by the 14-day rule, and the start of the last visit
+that has left it by age (HISTORY); with the owner's language and the settings a feed prints, that is all the
+feed's bytes depend on. A row leaving the feed lowers a count; a row joining it or changing raises a time. The
+statement also asks whether the owner may still have the feed.
 
-Last-Modified is the latest of those times, of the address's own (`CalendarFeed.rotated_at`) and of the moment
-the last event left (its cancellation time plus 14 days, fixed, so it does not depend on when anyone asks):
-it only moves forward.
+Last-Modified is the latest of those times, of the address's own (`CalendarFeed.rotated_at`) and of the moments
+the last events left (a cancellation time plus 14 days, a start plus the feed's HISTORY: fixed, so they do not
+depend on when anyone asks): it only moves forward.
 
 Two things leave a feed without a trace in it: a visit moving to another school (the school feed), a person
 moving to another company (the company feed). They lower a count, so the ETag changes; for Last-Modified, those
@@ -27,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
@@ -59,7 +60,18 @@ WATCHED_TABLES = frozenset(
 )
 
 #: part of every ETag: raise it when what a feed prints for the same data changes (a new line, a new format)
-FEED_FORMAT = 1
+FEED_FORMAT = 2
+
+#: how long after its start a visit stays in a feed: a year in a person's, a school's or a company's own feed (last
+#: year's visits stay in their calendar), a month in the public programme, which shows what is on and would
+#: otherwise grow by every visit ever held (at national scale, ten thousand visits a year: megabytes a fetch)
+HISTORY = timedelta(days=365)
+PROGRAMME_HISTORY = timedelta(days=30)
+
+
+def history(kind: FeedKind | None) -> timedelta:
+    """How long after its start a visit stays in a feed of `kind` (None: the public programme)."""
+    return PROGRAMME_HISTORY if kind is None else HISTORY
 
 
 @dataclass(frozen=True)
@@ -99,12 +111,20 @@ def _independent(query: Select) -> Select:
 #: the bound parameters of a stamp's statement
 _USER, _TARGET, _COMPANY = (bindparam(name, type_=Integer) for name in ("user_id", "target_id", "company_id"))
 _HORIZON = bindparam("horizon", type_=Visit.cancelled_at.type)
+#: visits that started at or before this (now - the feed's HISTORY) have left the feed
+_SINCE = bindparam("since", type_=Visit.starts_at.type)
+
+
+def _gone(where: ColumnElement[bool]):
+    """The start of the last of the visits `where` picks that has left the feed by age (None: none has)."""
+    return _independent(select(func.max(Visit.starts_at)).where(where, Visit.starts_at <= _SINCE)).scalar_subquery()
 
 
 @cache
 def stamp_statement(kind: FeedKind | None) -> Select:
     """The one SELECT of a stamp for a feed of `kind` (None: the public feed), built once per kind: its
-    parameters are the feed's owner, target and owner's company, and the horizon (now - 14 days).
+    parameters are the feed's owner, target and owner's company, the horizon (now - 14 days) and `since` (now -
+    the feed's HISTORY).
 
     Its parts are single-row aggregates side by side in FROM, so each is computed once."""
     if kind is None:
@@ -112,7 +132,7 @@ def stamp_statement(kind: FeedKind | None) -> Select:
             Visit.status == VisitStatus.CANCELLED, Visit.published_at.is_not(None), Visit.cancelled_at <= _HORIZON
         )
         visits = _visits_counted(was_public())
-        return select(true(), *visits.c, _independent(left).scalar_subquery(), null())
+        return select(true(), *visits.c, _independent(left).scalar_subquery(), _gone(was_public()), null())
     entitled = still_entitled(kind, _TARGET, _USER, _COMPANY)
     own = aliased(Signup)
     extra = []
@@ -123,6 +143,7 @@ def stamp_statement(kind: FeedKind | None) -> Select:
             own.user_id == _USER, own.status == SignupStatus.CANCELLED, own.cancelled_at <= _HORIZON
         )
         visits, signups = _visits_counted(Visit.id.in_(theirs)), _signups_counted(Signup.visit_id.in_(theirs))
+        gone = _gone(Visit.id.in_(theirs))
     elif kind == FeedKind.SCHOOL:
         at_school = and_(Visit.school_id == _TARGET, was_public())
         left = select(func.max(Visit.cancelled_at)).where(
@@ -130,6 +151,7 @@ def stamp_statement(kind: FeedKind | None) -> Select:
         )
         shown = _independent(select(Visit.id).where(at_school))
         visits, signups = _visits_counted(at_school), _signups_counted(Signup.visit_id.in_(shown))
+        gone = _gone(at_school)
         anywhere = aliased(Visit)
         floor = _independent(select(func.max(anywhere.updated_at)).where(anywhere.published_at.is_not(None)))
     else:
@@ -139,6 +161,7 @@ def stamp_statement(kind: FeedKind | None) -> Select:
             Visit.id.in_(theirs), Visit.status == VisitStatus.CANCELLED, Visit.cancelled_at <= _HORIZON
         )
         visits, signups = _visits_counted(Visit.id.in_(theirs)), _signups_counted(Signup.user_id.in_(members))
+        gone = _gone(Visit.id.in_(theirs))
         extra.append(_independent(select(Company.name).where(Company.id == _TARGET)).scalar_subquery())
         anyone = aliased(User)
         floor = _independent(select(func.max(anyone.updated_at)))
@@ -146,20 +169,23 @@ def stamp_statement(kind: FeedKind | None) -> Select:
     both = visits.join(signups, true())
     if isinstance(floor, Select):
         floor = floor.scalar_subquery()
-    parts = [*visits.c, *signups.c, *extra, _independent(left).scalar_subquery(), floor]
+    parts = [*visits.c, *signups.c, *extra, _independent(left).scalar_subquery(), gone, floor]
     return select(entitled, *parts).select_from(both)
 
 
 def change_stamp(session: Session, feed: Row | None, locale: str, now: datetime) -> Stamp:
     """Whether the feed may still be served, its ETag and its Last-Modified, from one SQL statement."""
-    params = {"horizon": now - CANCELLED_SHOWN}
+    kind = None if feed is None else feed.kind
+    params = {"horizon": now - CANCELLED_SHOWN, "since": now - history(kind)}
     if feed is not None:
         params.update(user_id=feed.user_id, target_id=feed.target_id, company_id=feed.company_id)
-    row = session.execute(stamp_statement(None if feed is None else feed.kind), params).one()
-    entitled, *values, left, floor = row
-    times = [value for value in (*values, left, floor) if isinstance(value, datetime)]
+    row = session.execute(stamp_statement(kind), params).one()
+    entitled, *values, left, gone, floor = row
+    times = [value for value in (*values, left, gone, floor) if isinstance(value, datetime)]
     if left is not None:
         times.append(left + CANCELLED_SHOWN)
+    if gone is not None:
+        times.append(gone + history(kind))
     if feed is not None:
         times.append(feed.rotated_at)
     config = current_app.config
@@ -169,7 +195,7 @@ def change_stamp(session: Session, feed: Row | None, locale: str, now: datetime)
         locale,
         config["BASE_URL"],
         config["PROGRAMME_CONTACT"],
-        [value.isoformat() if isinstance(value, datetime) else value for value in (*values, left)],
+        [value.isoformat() if isinstance(value, datetime) else value for value in (*values, left, gone)],
     ]
     digest = hashlib.sha256(json.dumps(what, ensure_ascii=False).encode()).hexdigest()[:32]
     return Stamp(bool(entitled), f'"{digest}"', max(times) if times else None)

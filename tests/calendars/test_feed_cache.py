@@ -15,7 +15,7 @@ from accounts.models import Role
 from accounts.services import set_roles
 from calendars.models import CalendarFeed
 from calendars.services import rotate_feed
-from calendars.stamps import WATCHED_TABLES
+from calendars.stamps import PROGRAMME_HISTORY, WATCHED_TABLES
 from core.cache import SharedCache
 from events.services import cancel_visit, update_visit, visit_data
 from extensions import db
@@ -144,6 +144,16 @@ def test_a_cancelled_visit_leaves_after_14_days_with_no_write(cache, client, db_
     shown = client.get(path)
     assert uid(team.visit) in events_of(shown.get_data())
     clock.advance(days=14, minutes=1)
+    gone = client.get(path, headers={"If-None-Match": shown.headers["ETag"]})
+    assert gone.status_code == 200
+    assert uid(team.visit) not in events_of(gone.get_data())
+
+
+def test_a_visit_leaves_the_programme_a_month_after_its_start_with_no_write(cache, client, db_session, clock, team):
+    path = team.paths()["public"]
+    shown = client.get(path)
+    assert uid(team.visit) in events_of(shown.get_data())
+    clock.set(team.visit.starts_at + PROGRAMME_HISTORY)
     gone = client.get(path, headers={"If-None-Match": shown.headers["ETag"]})
     assert gone.status_code == 200
     assert uid(team.visit) not in events_of(gone.get_data())

@@ -1,5 +1,6 @@
 """What the feeds say about visits as they change: UIDs that stay, SEQUENCEs that rise, STATUS, the 14 days a
-cancelled visit stays, and the same event in the mail's calendar file as in the feed."""
+cancelled visit stays, how long a visit stays after its start, and the same event in the mail's calendar file as
+in the feed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from accounts.models import Role
+from calendars.stamps import HISTORY, PROGRAMME_HISTORY
 from events.models import VisitStatus
 from events.services import cancel_visit, update_school, update_visit, visit_data
 from mail.models import OutboxMessage
@@ -149,6 +151,43 @@ def test_a_cancelled_place_stays_14_days_then_leaves_and_last_modified_never_goe
     # Apple asks with the date it holds: the feed changed since, so it gets the feed
     asked = client.get(path, headers={"If-Modified-Since": lm_last.strftime("%a, %d %b %Y %H:%M:%S GMT")})
     assert asked.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kind", "kept"),
+    [("personal", HISTORY), ("school", HISTORY), ("company", HISTORY), ("public", PROGRAMME_HISTORY)],
+)
+def test_a_visit_leaves_a_feed_its_history_after_its_start_and_last_modified_never_goes_back(
+    client, db_session, clock, team, kind, kept
+):
+    path, start = team.paths()[kind], team.visit.starts_at
+    seen = []
+    for moment in (start + kept - timedelta(seconds=1), start + kept):
+        clock.set(moment)
+        response = client.get(path)
+        assert response.status_code == 200
+        seen.append((events_of(response.get_data()), response.last_modified, response.headers["ETag"]))
+    (last, lm_last, etag_last), (after, lm_after, etag_after) = seen
+    assert uid(team.visit) in last
+    assert uid(team.visit) not in after
+    assert lm_after == start + kept > lm_last  # the leaving moment: later, and the same for every asker
+    assert etag_after != etag_last
+    for asked in ({"If-None-Match": etag_last}, {"If-Modified-Since": lm_last.strftime("%a, %d %b %Y %H:%M:%S GMT")}):
+        assert client.get(path, headers=asked).status_code == 200  # changed since: the feed, not a 304
+
+
+def test_a_year_old_visit_is_not_in_a_new_subscription_but_a_recent_one_is(
+    client, db_session, now, make_user, make_school, make_visit
+):
+    host = make_user(Role.HOST)
+    school = make_school(hosts=[host])
+    old = make_visit(school=school, status=VisitStatus.COMPLETED, days_ahead=-366)
+    recent = make_visit(school=school, status=VisitStatus.COMPLETED, days_ahead=-364)
+    last_month = make_visit(school=school, status=VisitStatus.COMPLETED, days_ahead=-29)
+    school_feed = events_of(_fetch(client, feed_path(db_session, host, "school", now)))
+    assert uid(old) not in school_feed and {uid(recent), uid(last_month)} <= set(school_feed)
+    programme = events_of(_fetch(client, PROGRAMME))
+    assert uid(last_month) in programme and uid(recent) not in programme
 
 
 def test_signing_up_again_after_cancelling_never_lowers_the_sequence(
