@@ -18,16 +18,16 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from sqlalchemy import Row, Select, and_, select
-from sqlalchemy.orm import Session, contains_eager, defaultload, subqueryload
+from sqlalchemy.orm import Session, contains_eager, defaultload, lazyload, subqueryload
 
-from accounts.models import Company, User, writing_locale
+from accounts.models import Company, Role, User, writing_locale
 from calendars.models import FeedKind
 from calendars.services import feed_title
 from calendars.stamps import history, was_public
 from core.i18n import DEFAULT_LOCALE
 from core.i18n import gettext as _
 from events.ical import CANCELLED, calendar, labelled, visit_details, visit_event, visit_status
-from events.models import School, Visit, VisitStatus
+from events.models import Lesson, School, Visit, VisitStatus
 from volunteers.access import sees_day_of
 from volunteers.calendar_events import (
     CANCELLED_SHOWN,
@@ -72,12 +72,19 @@ def _still_shown(since: datetime | None, now: datetime) -> bool:
 
 def personal_feed(session: Session, owner: User, locale: str, now: datetime) -> bytes:
     """The owner's own visits, as their mail's calendar files show them, with alarms."""
+    visit = contains_eager(Signup.visit)
+    options = [
+        visit.subqueryload(Visit.lessons).lazyload(Lesson.kit_type),  # an event names no kit
+        lazyload(Signup.user),  # the owner, already in the session: not joined again on every row
+    ]
+    if Role.HOST not in owner.roles:  # only a host's own schools show them more (volunteers.access.sees_day_of)
+        options.append(visit.defaultload(Visit.school).lazyload(School.hosts))
     signups = session.scalars(
         select(Signup)
         .join(Signup.visit)
         .where(Signup.user_id == owner.id, _recent(FeedKind.PERSONAL, now))
         .order_by(Signup.visit_id, Signup.id)
-        .options(contains_eager(Signup.visit).subqueryload(Visit.lessons))
+        .options(*options)
     ).all()
     latest = {signup.visit_id: signup for signup in signups}  # a later signup (moved, signed up again) wins
     shown = [signup for signup in latest.values() if _still_shown(cancelled_since(signup), now)]

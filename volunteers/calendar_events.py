@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from accounts.models import User
 from core.i18n import DEFAULT_LOCALE
@@ -71,6 +71,7 @@ def lead_instructors(session: Session, visit_ids: Iterable[int]) -> dict[int, Us
             Signup.status.in_(PLACE_STATUSES),
         )
         .order_by(Signup.visit_id, Signup.confirmed_at, Signup.id)
+        .options(lazyload(User.role_rows))  # whom to call: a name and a phone, not their roles
     ).all()
     leads: dict[int, User] = {}
     for visit_id, user in rows:
