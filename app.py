@@ -293,7 +293,9 @@ def _register_template_helpers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if app.config["PRODUCTION"] and app.config["HSTS_MAX_AGE"] > 0:
             response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
-        if current_user.is_authenticated:
+        # is_anonymous reads no column: after the view's commit, is_authenticated would load the account again
+        # (its `active`) for every signed-in write
+        if not current_user.is_anonymous:
             response.headers.setdefault("Cache-Control", "private, no-store")
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")

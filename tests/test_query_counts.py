@@ -194,3 +194,38 @@ def test_the_schools_a_form_offers_come_in_one_statement_without_their_hosts(app
     assert len(schools) == 3
     assert len([s for s in seen if "SELECT" in s.upper()]) == 1, seen
     assert len(schools[0].hosts) == 1  # still there when asked for (one more statement)
+
+
+def test_a_signup_through_the_api_reads_its_visit_once_and_the_caller_not_again_after_its_commit(
+    client, db_session, now, make_user, make_school, make_visit
+):
+    """The place's counters are read again after the place is taken, not the whole slot (which let its visit go,
+    and the notice loaded the visit and its school's hosts again); the response's headers ask only whether someone
+    is signed in, which reads no column of the account the commit expired."""
+    from accounts.services import issue_api_token
+
+    volunteer = make_user(Role.VOLUNTEER)
+    visit = make_visit(school=make_school(hosts=[make_user(Role.HOST)]))
+    token = issue_api_token(db_session, volunteer, now)
+    db_session.commit()
+    slot_id = visit.slots[0].id
+    db_session.expire_all()  # as in a request of its own: nothing loaded yet
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.post(
+            f"/api/v1/slots/{slot_id}/signups", json={}, headers={"Authorization": f"Bearer {token}"}
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 201, response.get_json()
+    assert response.headers["Cache-Control"] == "private, no-store"
+    selects = [s for s in seen if s.upper().startswith("SELECT")]
+    assert len([s for s in selects if s.startswith("SELECT visit.id")]) == 1, selects
+    assert len([s for s in selects if s.startswith("SELECT school_host.")]) == 1, selects
+    reloaded = [s for s in selects if "FROM user_account WHERE user_account.id = " in s and "session_nonce" in s]
+    assert reloaded == []

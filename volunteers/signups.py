@@ -118,7 +118,9 @@ def sign_up(
         if existing is not None and existing.slot_id == slot.id:
             return existing, False
         raise DomainError("already_signed_up") from None
-    session.refresh(slot)
+    # the counters the place or queue changed; the slot's visit stays loaded (refreshing the whole slot let it
+    # go, and the notice loaded it and its school's hosts again)
+    session.refresh(slot, ["taken", "waitlisted", "waitlist_seq"])
     notify_signup(
         session, signup, "signup_confirmed" if signup.status == SignupStatus.CONFIRMED else "signup_waitlisted", now
     )
