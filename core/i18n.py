@@ -195,5 +195,7 @@ def _template_gettext(context: Context, string: str, **variables) -> str:
     translated = current_translations().ugettext(string)
     if context.eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704  (our own catalogue, as Jinja trusts it)
+    if not variables and "%" not in translated:
+        return translated  # what formatting would give, without Markup's formatting machinery (most strings)
     # As Jinja does: always a format string, so "%%" reads "%" with or without variables.
     return translated % variables

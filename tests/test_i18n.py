@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jinja2
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
@@ -101,3 +102,22 @@ def test_the_app_translates_through_core_i18n_never_flask_babels_gettext_directl
                 if names & {"gettext", "ngettext", "lazy_gettext", "pgettext", "lazy_ngettext"}:
                     slow.append(f"{module}: {sorted(names)}")
     assert slow == []
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "shown"),
+    [
+        ("Log in", {}, "Log in"),  # no variables, no %: as it is
+        ("100%% of the places", {}, "100% of the places"),  # always a format string, as Jinja's gettext is
+        ("%(name)s signed up", {"name": "<b>Li</b>"}, "&lt;b&gt;Li&lt;/b&gt; signed up"),  # variables escaped
+    ],
+)
+def test_templates_translate_as_jinjas_gettext_would(app, text, variables, shown):
+    """The templates' `_` (core.i18n._template_gettext) gives what Jinja's own newstyle gettext gives."""
+    template = "{{ _(text, **variables) }}"
+    jinjas = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=True)  # Jinja's own, untranslated
+    jinjas.install_gettext_callables(lambda s: s, lambda s, p, n: s if n == 1 else p, newstyle=True)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        ours = app.jinja_env.from_string(template).render(text=text, variables=variables)
+        theirs = jinjas.from_string(template.replace("_(", "gettext(")).render(text=text, variables=variables)
+    assert ours == theirs == shown
