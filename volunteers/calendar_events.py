@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from accounts.models import User
 from core.i18n import DEFAULT_LOCALE
@@ -56,13 +57,23 @@ def changed_at(signup: Signup) -> datetime:
     return max(signup.updated_at, signup.visit.updated_at, signup.visit.school.updated_at)
 
 
-def lead_instructors(session: Session, visit_ids: Iterable[int]) -> dict[int, User]:
+class Lead(NamedTuple):
+    """A visit's lead instructor as the day's contact: who (to leave out the reader themself), name, phone, and the
+    last change of their account (a calendar event shows their name and phone)."""
+
+    id: int
+    name: str
+    phone: str | None
+    updated_at: datetime
+
+
+def lead_instructors(session: Session, visit_ids: Iterable[int]) -> dict[int, Lead]:
     """Each visit's lead instructor with a place (the first confirmed, if several): the team's contact on the day."""
     ids = set(visit_ids)
     if not ids:
         return {}
     rows = session.execute(
-        select(Signup.visit_id, User)
+        select(Signup.visit_id, User.id, User.name, User.phone, User.updated_at)
         .join(User, Signup.user_id == User.id)
         .join(RoleSlot, Signup.slot_id == RoleSlot.id)
         .where(
@@ -71,15 +82,15 @@ def lead_instructors(session: Session, visit_ids: Iterable[int]) -> dict[int, Us
             Signup.status.in_(PLACE_STATUSES),
         )
         .order_by(Signup.visit_id, Signup.confirmed_at, Signup.id)
-        .options(lazyload(User.role_rows))  # whom to call: a name and a phone, not their roles
     ).all()
-    leads: dict[int, User] = {}
-    for visit_id, user in rows:
-        leads.setdefault(visit_id, user)
+    leads: dict[int, Lead] = {}
+    for visit_id, *lead in rows:
+        if visit_id not in leads:
+            leads[visit_id] = Lead(*lead)
     return leads
 
 
-def day_of_contact(lead: User | None, reader: User) -> list[str]:
+def day_of_contact(lead: Lead | None, reader: User) -> list[str]:
     """Whom to call on the day, as the visit page's "On the day" says it: the lead instructor (unless that is the
     reader) and the programme office."""
     lines = [_("Contact on the day")]
@@ -90,7 +101,7 @@ def day_of_contact(lead: User | None, reader: User) -> list[str]:
     return lines
 
 
-def signup_event(signup: Signup, *, lead: User | None, alarms: bool) -> str:
+def signup_event(signup: Signup, *, lead: Lead | None, alarms: bool) -> str:
     """The visit as the signup's volunteer sees it in their calendar: their role, and what the team needs on the
     day (the school's address, what to bring, whom to call) only while they hold a place."""
     visit, person = signup.visit, signup.user

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 from accounts.models import Company, Role, User
 from events.models import RoleSlot, SlotRole, Visit, VisitStatus
 from events.queries import CARD
-from volunteers.calendar_events import lead_instructors
+from volunteers.calendar_events import Lead, lead_instructors
 from volunteers.models import ACTIVE_STATUSES, Signup, SignupStatus
 from volunteers.registration import people_query
 from volunteers.signups import overlapping_signups, requirements_met, signup_window_open_sql
@@ -220,7 +220,7 @@ def own_place(session: Session, user: User, visit: Visit) -> Signup | None:
     ).first()
 
 
-def lead_instructor(session: Session, visit: Visit) -> User | None:
+def lead_instructor(session: Session, visit: Visit) -> Lead | None:
     """The visit's lead instructor with a place (the first confirmed, if several): the team's contact on the day."""
     return lead_instructors(session, [visit.id]).get(visit.id)
 
