@@ -11,12 +11,13 @@ import socket
 import tempfile
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 from accounts.models import Role
@@ -520,6 +521,26 @@ def login(client):
         return response
 
     return do
+
+
+#: the statements that open, close or nest a transaction, which `statements_run` leaves out
+TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")
+
+
+@contextmanager
+def statements_run():
+    """The SQL statements the block runs, in order (transaction control left out): `with statements_run() as seen:`."""
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def csrf_token_from(html: str) -> str:

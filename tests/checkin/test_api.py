@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from accounts.models import Role
 from checkin.models import Attendance, Scan
@@ -19,7 +19,7 @@ from events.models import VisitStatus
 from extensions import db
 from tests.api.helpers import assert_error
 from tests.checkin.conftest import get_statements
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.conftest import PASSWORD, csrf_token_from, statements_run
 from volunteers import signups
 
 _ids = itertools.count(1)
@@ -92,17 +92,8 @@ def test_a_check_in_request_takes_four_statements_and_three_on_postgresql(
     signup.user.company = make_company()
     db_session.commit()
     clock.set(gate.during())
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT")):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as seen:
         answer = checkin(client, host, ticket.secret)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert answer["reason"] == "ok" and answer["volunteer"]["company"]
     expected = 3 if db.engine.dialect.name == "postgresql" else 4
     assert len(seen) == expected, "\n\n".join(statement[:200] for statement in seen)
@@ -554,17 +545,8 @@ def test_a_scan_from_the_scanner_pages_session_takes_four_statements_and_three_o
     db_session.commit()
     login(gate.host)
     clock.set(gate.during())
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT")):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as seen:
         answer = client.post("/api/v1/checkins", json=scan_body(ticket.secret))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert answer.status_code == 200 and answer.get_json()["reason"] == "ok"
     expected = 3 if db.engine.dialect.name == "postgresql" else 4
     assert len(seen) == expected, "\n\n".join(statement[:200] for statement in seen)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from accounts.models import Role
 from checkin import scans
@@ -13,7 +13,7 @@ from checkin.models import Attendance, Direction, Scan
 from checkin.tickets import reissue_ticket
 from core.errors import DomainError
 from events.services import cancel_visit
-from extensions import db
+from tests.conftest import statements_run
 from volunteers import signups
 
 IN, OUT = Direction.IN, Direction.OUT
@@ -160,14 +160,7 @@ def test_a_scan_takes_at_most_four_statements(app, db_session, gate, scan_at):
     db_session.expire_all()
     at, scanner = gate.during(), gate.host
     assert scanner.is_admin is False  # a request has loaded its user and roles before any scan
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as seen:
         scans.scan(
             db_session,
             scanner=scanner,
@@ -177,8 +170,6 @@ def test_a_scan_takes_at_most_four_statements(app, db_session, gate, scan_at):
             scanned_at=at,
             now=at,
         )
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     db_session.commit()
     assert len(seen) <= 4, "\n\n".join(s[:300] for s in seen)
     assert db_session.scalar(select(func.count()).select_from(Attendance)) == 1
