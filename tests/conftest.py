@@ -136,7 +136,9 @@ def _reset_postgres(url: str) -> None:
 
 @functools.cache
 def _postgres_engine(url: str):
-    return create_engine(url, poolclass=NullPool)
+    """The engine that empties the database between tests: one connection kept open for the process (a new one
+    for each test cost more than the emptying), pinged first because a test may have terminated it."""
+    return create_engine(url, pool_size=1, pool_pre_ping=True)
 
 
 @functools.cache

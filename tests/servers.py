@@ -6,9 +6,11 @@ way a browser reads them (so a racing request carries what a browser would send,
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -91,6 +93,7 @@ def gunicorn(
     """
     sock = _free_socket()
     log, access = tmp_path / "gunicorn.log", tmp_path / "access.log"
+    ready = Path(tempfile.mkdtemp(prefix="gunicorn-ready-", dir=tmp_path))
     environment = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -101,6 +104,7 @@ def gunicorn(
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "PYTHONPATH": str(ROOT),
         "SCIVISIT_TEST_NOW": clock.now.isoformat(),
+        "SCIVISIT_TEST_READY_DIR": str(ready),
         **env,
     }
     with log.open("wb") as out:
@@ -109,6 +113,9 @@ def gunicorn(
                 str(Path(sys.executable).with_name("gunicorn")),
                 *("--workers", str(workers), "--threads", str(threads), "--worker-class", worker_class, "--preload"),
                 *("--bind", f"fd://{sock.fileno()}", "--log-level", "warning", "--graceful-timeout", "2"),
+                # each worker says when it is ready (see tests/gunicorn_ready.py); no control socket, whose
+                # one default path every server of the run would share
+                *("--config", "python:tests.gunicorn_ready", "--no-control-socket"),
                 # the worker's process id with each request, to show the race reached several processes
                 *("--access-logfile", str(access), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s"),
                 "tests.stopped_clock_app:create_app()",
@@ -118,22 +125,21 @@ def gunicorn(
             pass_fds=[sock.fileno()],
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the master and its workers end together
         )
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     try:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening, or not answering yet
-                pass
+        # every worker, or the first requests would all go to the one that is
+        while len(list(ready.iterdir())) < workers:
             assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-        time.sleep(0.5)  # the other workers too, or the first requests would all go to one process
+            time.sleep(0.02)
+        assert requests.get(f"{base}/healthz", timeout=10).status_code == 200, log.read_text()
         yield Gunicorn(base, log, access)
     finally:
-        process.terminate()
+        # Killed at once, the whole process group: the test has read all it wanted from the server, and a
+        # graceful stop waits for idle workers (1.5 to 3.5 s a server, most of a race test's time).
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
         sock.close()
 

@@ -342,12 +342,20 @@ def accessibility_problems(page) -> list[str]:
 
 
 #: what the checks see of a page: its size, #target and focus, and its document without what changes on every
-#: load (the CSRF token, script nonces); the same document so shown gives the same results
+#: load (the CSRF token, script nonces); the same document so shown gives the same results. The focused element
+#: is named by its place in the document (the child index at each level), not by its HTML: on most pages it is
+#: the <body>, whose HTML holds the token and nonces, and no page would ever have been found judged before.
 _SHOWN_JS = r"""() => {
   const copy = document.documentElement.cloneNode(true);
   copy.querySelectorAll('[nonce]').forEach(el => el.removeAttribute('nonce'));
   copy.querySelectorAll('input[name=csrf_token]').forEach(el => el.removeAttribute('value'));
-  const focused = document.activeElement ? document.activeElement.outerHTML : '';
+  const place = el => {
+    const steps = [];
+    for (; el && el.parentElement; el = el.parentElement) steps.unshift([...el.parentElement.children].indexOf(el));
+    return steps.join('.');
+  };
+  const active = document.activeElement;
+  const focused = active ? `${active.tagName}@${place(active)}` : '';
   return `${innerWidth}x${innerHeight}|${location.hash}|${focused}|${copy.outerHTML}`;
 }"""
 _JUDGED: dict[str, list[str]] = {}
