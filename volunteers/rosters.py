@@ -34,9 +34,9 @@ class MyVisits:
 _PAST_STATUSES = (SignupStatus.CONFIRMED, SignupStatus.ATTENDED, SignupStatus.NO_SHOW)
 
 
-def my_visits(session: Session, user: User, now: datetime) -> MyVisits:
-    """A volunteer's coming visits (confirmed or waiting) and the ones they took part in."""
-    signups = session.scalars(
+def _mine(user: User) -> Select:
+    """The person's signups that "My visits" may show, with their visits joined."""
+    return (
         select(Signup)
         .join(Visit, Signup.visit_id == Visit.id)
         .where(
@@ -47,14 +47,30 @@ def my_visits(session: Session, user: User, now: datetime) -> MyVisits:
                 and_(Visit.status == VisitStatus.CANCELLED, Signup.cancelled_at == Visit.cancelled_at),
             ),
         )
-        .order_by(Visit.starts_at, Signup.id)
-    ).all()
-    upcoming = [
-        s for s in signups if s.visit.ends_at > now and (s.is_active or s.visit.status == VisitStatus.CANCELLED)
-    ]
-    past = [s for s in signups if s.status in _PAST_STATUSES and s.visit.ends_at <= now]
-    past.reverse()  # the latest first
-    return MyVisits(upcoming=upcoming, past=past, positions=waitlist_positions(session, upcoming))
+    )
+
+
+def coming_visits(session: Session, user: User, now: datetime) -> MyVisits:
+    """A volunteer's coming visits (confirmed or waiting, or called off), soonest first; `past` left empty."""
+    signups = session.scalars(_mine(user).where(Visit.ends_at > now).order_by(Visit.starts_at, Signup.id)).all()
+    upcoming = [s for s in signups if s.is_active or s.visit.status == VisitStatus.CANCELLED]
+    return MyVisits(upcoming=upcoming, past=[], positions=waitlist_positions(session, upcoming))
+
+
+def past_visits(user: User, now: datetime) -> Select:
+    """The visits a volunteer took part in, the latest first: a list that grows every year, paged by the page."""
+    return (
+        _mine(user)
+        .where(Visit.ends_at <= now, Signup.status.in_(_PAST_STATUSES))
+        .order_by(Visit.starts_at.desc(), Signup.id.desc())
+    )
+
+
+def my_visits(session: Session, user: User, now: datetime) -> MyVisits:
+    """A volunteer's coming visits (confirmed or waiting) and the ones they took part in."""
+    mine = coming_visits(session, user, now)
+    mine.past = list(session.scalars(past_visits(user, now)))
+    return mine
 
 
 @dataclass

@@ -410,11 +410,13 @@ def cancel(signup_id: int):
 @bp.get("/my/visits")
 @requires(SIGNED_IN)
 def my_visits():
-    """A volunteer's coming visits (confirmed, or waiting with their place in the queue) and past ones."""
-    mine = rosters.my_visits(db.session, current_user, g.now)
+    """A volunteer's coming visits (confirmed, or waiting with their place in the queue) and past ones, a page at a
+    time (`?page=`: the past ones grow every year)."""
+    mine = rosters.coming_visits(db.session, current_user, g.now)
     return render_template(
         "volunteers/my_visits.html",
         mine=mine,
+        past=paginate(rosters.past_visits(current_user, g.now)),
         cancellable={s.id for s in mine.upcoming if signups.can_cancel_self(s, g.now)},
         contact=current_app.config["PROGRAMME_CONTACT"],
     )

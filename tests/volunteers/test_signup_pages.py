@@ -284,3 +284,36 @@ def test_nobody_else_may_cancel_a_volunteers_signup(client, login, db_session, m
     assert client.post(f"/signups/{signup.id}/cancel").status_code == 404
     db_session.refresh(signup)
     assert signup.status == SignupStatus.CONFIRMED
+
+
+@pytest.mark.app_config(PAGE_SIZE=2)
+def test_my_visits_pages_the_past_ones_latest_first_and_shows_the_coming_ones_on_every_page(
+    client, login, db_session, now, make_user, make_visit, sign
+):
+    volunteer = make_user()
+    coming = make_visit(days_ahead=5, title="Coming visit")
+    sign(coming.slots[0], volunteer)
+    past = [
+        make_visit(days_ahead=-days, status=VisitStatus.COMPLETED, title=f"Past visit {days} days ago")
+        for days in (30, 20, 10)
+    ]
+    for visit in past:
+        db_session.add(
+            Signup(
+                slot_id=visit.slots[0].id,
+                visit_id=visit.id,
+                user_id=volunteer.id,
+                status=SignupStatus.ATTENDED,
+                created_at=visit.starts_at - timedelta(days=7),
+                updated_at=visit.ends_at,
+            )
+        )
+    db_session.commit()
+    login(volunteer)
+    first, second = page(client.get("/my/visits")), page(client.get("/my/visits?page=2"))
+    for html in (first, second):
+        assert "Coming visit" in html
+    assert first.index("Past visit 10 days ago") < first.index("Past visit 20 days ago")
+    assert "Past visit 30 days ago" not in first and "Page 1 of 2" in first and 'rel="next"' in first
+    assert "Past visit 30 days ago" in second and "Past visit 10 days ago" not in second
+    assert "Page 2 of 2" in second
