@@ -199,13 +199,39 @@ def provinces(session: Session) -> list[str]:
     return list(session.scalars(select(School.province).distinct().order_by(School.province)))
 
 
-def schools_for_choice(session: Session, *, include_archived: bool = False) -> list[School]:
-    """The schools a form offers (name, province, zone), without their hosts: one statement, however many schools
-    (their hosts would come in batches of 500)."""
+def _schools_offered(*, include_archived: bool) -> Select:
+    """Schools as forms offer them (name, province, zone), by province and name, without their hosts (they would
+    come in batches of 500)."""
     query = select(School).options(lazyload(School.hosts)).order_by(School.province, School.name)
-    if not include_archived:
-        query = query.where(School.archived_at.is_(None))
-    return list(session.scalars(query))
+    return query if include_archived else query.where(School.archived_at.is_(None))
+
+
+def schools_for_choice(session: Session, *, include_archived: bool = False) -> list[School]:
+    """The schools a form offers: one statement, however many schools."""
+    return list(session.scalars(_schools_offered(include_archived=include_archived)))
+
+
+def schools_for_filter(
+    session: Session, *, include_archived: bool, province: str | None, chosen: int | None, most: int
+) -> tuple[list[School], bool]:
+    """The schools the visit list's filter offers, and whether it holds back the rest until a region is chosen.
+
+    A chosen region offers its own schools; no region, every school while there are at most `most` (a national
+    programme has thousands: a select no phone can use, and the page's largest part). The school already chosen
+    (`chosen`, from the query string) is always offered, so the form keeps showing the filter the list applies."""
+    query = _schools_offered(include_archived=include_archived)
+    if province:
+        schools, held_back = list(session.scalars(query.where(School.province == province))), False
+    else:
+        schools = list(session.scalars(query.limit(most + 1)))
+        held_back = len(schools) > most
+        if held_back:
+            schools = []
+    if chosen is not None and 0 < chosen < 2**31 and all(school.id != chosen for school in schools):
+        school = session.scalar(query.where(School.id == chosen))
+        if school is not None:
+            schools.append(school)
+    return schools, held_back
 
 
 def count_visits(session: Session) -> int:

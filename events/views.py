@@ -72,22 +72,32 @@ def home():
     )
 
 
+#: more schools than this, and the visit list's school filter offers them a region at a time
+SCHOOLS_AT_ONCE = 100
+
+
 @bp.get("/visits/")
 @requires(SIGNED_IN)
 def visits():
     """The visits this person may see, filtered by date, school, region and status."""
     person = viewer()
     filters = VisitFilterForm(request.args)
-    filters.set_choices(
-        schools=queries.schools_for_choice(db.session, include_archived=can_plan(person)),
-        provinces=queries.provinces(db.session),
-        see_drafts=sees_drafts(person),
+    provinces = queries.provinces(db.session)
+    wanted = request.args.get("province")
+    schools, held_back = queries.schools_for_filter(
+        db.session,
+        include_archived=can_plan(person),
+        province=wanted if wanted in provinces else None,  # one of the choices, or none: never the raw text
+        chosen=request.args.get("school_id", type=int),
+        most=SCHOOLS_AT_ONCE,
     )
+    filters.set_choices(schools=schools, provinces=provinces, see_drafts=sees_drafts(person))
     query = queries.visit_cards(queries.list_visits(person, filters.applied(), g.now))
     return render_template(
         "events/visits.html",
         page=paginate(query, item=queries.VisitCard.of),
         filters=filters,
+        schools_held_back=held_back,
         args=page_args(),
         can_plan=can_plan(person),
     )

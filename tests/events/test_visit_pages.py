@@ -338,3 +338,34 @@ def test_only_admins_change_a_visits_status(client, login, make_user, make_schoo
     assert client.post(f"/visits/{visit.id}/status", data={"action": "publish"}).status_code == 403
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).status == VisitStatus.DRAFT
+
+
+def test_with_many_schools_the_filter_offers_a_regions_schools_once_a_region_is_chosen(
+    client, login, admin, make_school, make_visit, monkeypatch
+):
+    """A national programme has thousands of schools: past SCHOOLS_AT_ONCE, the school filter waits for a region
+    (a select of every school is unusable on a phone), and a school already chosen stays offered and applied."""
+    from events import views
+
+    monkeypatch.setattr(views, "SCHOOLS_AT_ONCE", 2)
+    hope = make_school(name="Hope Primary", province="四川省")
+    make_school(name="Star Middle", province="四川省")
+    river = make_school(name="River Primary", province="云南省")
+    make_visit(school=hope, title="At Hope")
+    make_visit(school=river, title="At River")
+    login(admin)
+
+    def offered(html: str) -> set[str]:
+        select = html[html.index('name="school_id"') : html.index("</select>", html.index('name="school_id"'))]
+        return {name for name in ("Hope Primary", "Star Middle", "River Primary") if name in select}
+
+    html = page(client.get("/visits/"))
+    assert offered(html) == set()
+    assert "Choose a region, then one of its schools." in html
+    assert "At Hope" in html and "At River" in html
+    html = page(client.get("/visits/?province=四川省"))
+    assert offered(html) == {"Hope Primary", "Star Middle"}
+    assert "Choose a region, then one of its schools." not in html
+    html = page(client.get(f"/visits/?school_id={river.id}"))
+    assert offered(html) == {"River Primary"} and f'<option selected value="{river.id}">' in html
+    assert "At River" in html and "At Hope" not in html
