@@ -13,11 +13,10 @@ from flask_smorest import Blueprint
 from sqlalchemy import Select
 from webargs.flaskparser import FlaskParser
 
+from core.db import MAX_INT
 from core.forms import ONE_LINE_MESSAGE, UNSTORABLE_MESSAGE, is_one_line, is_storable
 from extensions import MAX_PAGE, db
 
-#: PostgreSQL's INTEGER: ids and counts beyond it would fail in the database, not in validation.
-MAX_INT = 2**31 - 1
 MAX_PER_PAGE = 100
 
 

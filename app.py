@@ -21,7 +21,7 @@ from werkzeug.wsgi import LimitedStream
 import api as api_plumbing
 from config import from_environment
 from core.cache import init_cache
-from core.db import check_idle_connections, configure_sqlite, forbid_writes_in_safe_requests
+from core.db import MAX_INT, check_idle_connections, configure_sqlite, forbid_writes_in_safe_requests
 from core.errors import DomainError
 from core.http import is_api_request, json_error
 from core.i18n import LOCALES, current_locale_code, html_lang, install_template_gettext, selected_locale
@@ -341,7 +341,7 @@ class DatabaseId(IntegerConverter):
     """`<int:…>` in every route: a whole number from 0 to PostgreSQL's INTEGER maximum."""
 
     def __init__(self, url_map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_INT)
         super().__init__(url_map, *args, **kwargs)
 
 

@@ -38,6 +38,10 @@ WRITES = "scivisit_writes"
 #: DBAPI connection `info` key: the current transaction began with BEGIN IMMEDIATE.
 _IMMEDIATE = "scivisit_immediate"
 
+#: PostgreSQL's INTEGER: ids and counts beyond it fail in the database (SQLite cannot even bind some), so a value
+#: from outside is checked against it before it reaches a query
+MAX_INT = 2**31 - 1
+
 #: methods that cannot change data (RFC 9110 "safe"): their requests read only
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

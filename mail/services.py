@@ -21,7 +21,7 @@ from flask_babel import force_locale
 from sqlalchemy import ColumnElement, Select, and_, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from api_schemas import MAX_INT
+from core.db import MAX_INT
 from core.errors import DomainError
 from core.forms import CONTROL_CHARACTERS
 from core.i18n import DEFAULT_LOCALE
