@@ -20,6 +20,7 @@ from werkzeug.wsgi import LimitedStream
 
 import api as api_plumbing
 from config import from_environment
+from core import kept_pages
 from core.cache import init_cache
 from core.db import MAX_INT, check_idle_connections, configure_sqlite, forbid_writes_in_safe_requests
 from core.errors import DomainError
@@ -76,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseId
     _init_extensions(app)
     _register_blueprints(app)
+    _init_cache(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
     _register_health(app)
@@ -99,18 +101,24 @@ def _init_extensions(app: Flask) -> None:
     forbid_writes_in_safe_requests(db.session)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    kept_pages.install(app)
     babel.init_app(app, locale_selector=selected_locale, default_translation_directories=str(ROOT / "translations"))
     install_template_gettext(app)
     limiter.init_app(app)
 
-    from accounts import token_cache
-    from calendars import stamps
-
-    init_cache(app, watched=stamps.WATCHED_TABLES | token_cache.WATCHED_TABLES)
-
     from accounts.auth import init_login
 
     init_login(app)
+
+
+def _init_cache(app: Flask) -> None:
+    """The shared cache, stale whenever a table is written that something it keeps depends on (after the
+    blueprints: their modules say what their kept answers show)."""
+    from accounts import token_cache
+    from calendars import stamps
+    from events.queries import PUBLIC_TABLES
+
+    init_cache(app, watched=stamps.WATCHED_TABLES | token_cache.WATCHED_TABLES | PUBLIC_TABLES)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from sqlalchemy import Row, Select, and_, select
-from sqlalchemy.orm import Session, contains_eager, defaultload, lazyload, subqueryload
+from sqlalchemy.orm import Session, contains_eager, lazyload, subqueryload
 
 from accounts.models import Company, Role, User, writing_locale
 from calendars.models import FeedKind
@@ -77,8 +77,8 @@ def personal_feed(session: Session, owner: User, locale: str, now: datetime) -> 
         visit.subqueryload(Visit.lessons).lazyload(Lesson.kit_type),  # an event names no kit
         lazyload(Signup.user),  # the owner, already in the session: not joined again on every row
     ]
-    if Role.HOST not in owner.roles:  # only a host's own schools show them more (volunteers.access.sees_day_of)
-        options.append(visit.defaultload(Visit.school).lazyload(School.hosts))
+    if Role.HOST in owner.roles:  # a host's own schools show them more (volunteers.access.sees_day_of): read once
+        options.append(visit.defaultload(Visit.school).selectinload(School.hosts))
     signups = session.scalars(
         select(Signup)
         .join(Signup.visit)
@@ -179,9 +179,7 @@ def programme_feed(session: Session, now: datetime) -> bytes:
     """Published visits of the last month and to come, and cancelled ones for 14 days: no personal data, no street
     address; in Chinese."""
     visits = session.scalars(
-        _public_visits(and_(_not_long_cancelled(now), _recent(None, now))).options(
-            subqueryload(Visit.lessons), defaultload(Visit.school).lazyload(School.hosts)
-        )
+        _public_visits(and_(_not_long_cancelled(now), _recent(None, now))).options(subqueryload(Visit.lessons))
     ).all()
     with force_locale(DEFAULT_LOCALE):
         events = [

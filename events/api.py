@@ -23,6 +23,7 @@ from api_schemas import (
     url_field,
 )
 from core.errors import DomainError
+from core.kept_pages import kept_for_visitors
 from events import queries, services
 from events import visit_kits as kit_journey
 from events.access import can_see_kits, can_see_school, can_see_visit
@@ -324,6 +325,7 @@ def _satellites(visit: Visit | None, items: list[dict]) -> list[SatelliteData]:
 
 
 @visits_blp.get("")
+@kept_for_visitors
 @visits_blp.arguments(VisitQuerySchema, location="query")
 @visits_blp.response(200, page_schema(VisitSchema))
 @visits_blp.doc(**OPTIONAL_AUTH)

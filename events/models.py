@@ -48,7 +48,7 @@ class School(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=timeutil.now, onupdate=timeutil.now)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    hosts = relationship("User", secondary=school_host, lazy="selectin", order_by="User.name")
+    hosts = relationship("User", secondary=school_host, order_by="User.name")
 
     @property
     def region(self) -> str:

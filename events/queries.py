@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, case, func, null, select
-from sqlalchemy.orm import Session, aliased, defaultload, lazyload, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from accounts.models import Role, User, UserRole
 from core.db import MAX_INT
 from events.access import can_plan, hosted_school_ids, visible_schools, visible_visits
-from events.models import RoleSlot, SatelliteSchool, School, Visit, VisitStatus, region_of
+from events.models import RoleSlot, School, Visit, VisitStatus, region_of
 
 
 @dataclass
@@ -48,17 +48,18 @@ def list_visits(user: User | None, filters: VisitFilter, now: datetime) -> Selec
     return query.options(selectinload(Visit.slots))
 
 
-#: what a visit in the API's list shows: its lists, without its school's (or its satellite schools') hosts
-VISIT_ITEM = (
-    selectinload(Visit.lessons),
-    selectinload(Visit.satellites).defaultload(SatelliteSchool.school).lazyload(School.hosts),
-    defaultload(Visit.school).lazyload(School.hosts),
-)
+#: what a visit in the API's list shows besides its own columns and its school: its lessons and satellite schools
+VISIT_ITEM = (selectinload(Visit.lessons), selectinload(Visit.satellites))
 
 
 def visit_for_page(session: Session, visit_id: int) -> Visit | None:
-    """A visit for its page: its school's hosts are read only when the viewer's rights ask about them."""
-    return session.get(Visit, visit_id, options=(defaultload(Visit.school).lazyload(School.hosts),))
+    """A visit for its page (its school's hosts are read only when the viewer's rights ask about them)."""
+    return session.get(Visit, visit_id)
+
+
+#: the tables what anyone may see of visits comes from (the public list, a visit's page, the API's list): a write to
+#: any of them makes the pages kept for anonymous visitors stale (core.kept_pages)
+PUBLIC_TABLES = frozenset({"visit", "school", "role_slot", "signup", "lesson", "kit_type", "satellite_school"})
 
 
 def public_visits(now: datetime) -> Select:
@@ -73,8 +74,8 @@ def public_visits(now: datetime) -> Select:
 
 # The landings (the home page of each role; a volunteer's part comes from volunteers.rosters).
 
-#: what a visit's card shows: its places (from its slots) and its school, whose hosts it does not name
-CARD = (selectinload(Visit.slots), defaultload(Visit.school).lazyload(School.hosts))
+#: what a visit's card shows besides its own columns and its school: its places (from its slots)
+CARD = (selectinload(Visit.slots),)
 
 #: a visit's places still open: its slots' capacity less the places taken (taken never passes capacity)
 PLACES_OPEN = (
@@ -201,9 +202,8 @@ def provinces(session: Session) -> list[str]:
 
 
 def _schools_offered(*, include_archived: bool) -> Select:
-    """Schools as forms offer them (name, province, zone), by province and name, without their hosts (they would
-    come in batches of 500)."""
-    query = select(School).options(lazyload(School.hosts)).order_by(School.province, School.name)
+    """Schools as forms offer them (name, province, zone), by province and name."""
+    query = select(School).order_by(School.province, School.name)
     return query if include_archived else query.where(School.archived_at.is_(None))
 
 
@@ -240,8 +240,9 @@ def count_visits(session: Session) -> int:
 
 
 def list_schools(user: User, *, include_archived: bool = False) -> Select:
-    """The schools a person may see; archived ones are left out of a coordinator's list unless asked for."""
-    query = visible_schools(user).order_by(School.province, School.name, School.id)
+    """The schools a person may see, with their hosts (the list names them); archived ones are left out of a
+    coordinator's list unless asked for."""
+    query = visible_schools(user).options(selectinload(School.hosts)).order_by(School.province, School.name, School.id)
     if can_plan(user) and not include_archived:
         query = query.where(School.archived_at.is_(None))
     return query

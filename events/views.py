@@ -11,6 +11,7 @@ from core.http import safe_next
 from core.i18n import SPOKEN_LANGUAGES
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
+from core.kept_pages import kept_for_visitors
 from core.web import act, form_status, page_args, paginate, submit
 from events import queries, services, visit_kits
 from events.access import can_plan, can_see_kits, can_see_school, can_see_visit, sees_drafts
@@ -45,6 +46,7 @@ def _landing(person) -> str:
 
 
 @bp.get("/")
+@kept_for_visitors
 def home():
     """Each person's landing: what their role needs first, one page of it.
 
@@ -104,6 +106,7 @@ def visits():
 
 
 @bp.get("/visits/<int:visit_id>")
+@kept_for_visitors
 def visit(visit_id: int):
     """One visit: when and where, its roles and places left, its lessons."""
     visit = queries.visit_for_page(db.session, visit_id)

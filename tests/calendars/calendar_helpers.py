@@ -6,10 +6,9 @@ import re
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event
-from sqlalchemy import event
 
 from calendars.services import feeds_for
-from extensions import db
+from tests.conftest import statements_run
 
 PROGRAMME = "/cal/programme.ics"
 
@@ -46,15 +45,6 @@ def sequence(event: Event) -> int:
 
 def get_counting(client, path: str, headers: dict | None = None):
     """GET `path`; the response and the SQL statements it ran (transaction control left out)."""
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        if statement.strip().split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as seen:
         response = client.get(path, headers=headers or {})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     return response, seen
