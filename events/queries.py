@@ -212,20 +212,25 @@ def schools_for_choice(session: Session, *, include_archived: bool = False) -> l
     return list(session.scalars(_schools_offered(include_archived=include_archived)))
 
 
+#: more schools than this, and the visit list's school filter offers them a region at a time
+SCHOOLS_AT_ONCE = 100
+
+
 def schools_for_filter(
-    session: Session, *, include_archived: bool, province: str | None, chosen: int | None, most: int
+    session: Session, *, include_archived: bool, province: str | None, chosen: int | None
 ) -> tuple[list[School], bool]:
     """The schools the visit list's filter offers, and whether it holds back the rest until a region is chosen.
 
-    A chosen region offers its own schools; no region, every school while there are at most `most` (a national
-    programme has thousands: a select no phone can use, and the page's largest part). The school already chosen
-    (`chosen`, from the query string) is always offered, so the form keeps showing the filter the list applies."""
+    A chosen region offers its own schools; no region, every school while there are at most SCHOOLS_AT_ONCE (a
+    national programme has thousands: a select no phone can use, and the page's largest part). The school already
+    chosen (`chosen`, from the query string) is always offered, so the form keeps showing the filter the list
+    applies."""
     query = _schools_offered(include_archived=include_archived)
     if province:
         schools, held_back = list(session.scalars(query.where(School.province == province))), False
     else:
-        schools = list(session.scalars(query.limit(most + 1)))
-        held_back = len(schools) > most
+        schools = list(session.scalars(query.limit(SCHOOLS_AT_ONCE + 1)))
+        held_back = len(schools) > SCHOOLS_AT_ONCE
         if held_back:
             schools = []
     if chosen is not None and 0 < chosen <= MAX_INT and all(school.id != chosen for school in schools):

@@ -74,10 +74,6 @@ def home():
     )
 
 
-#: more schools than this, and the visit list's school filter offers them a region at a time
-SCHOOLS_AT_ONCE = 100
-
-
 @bp.get("/visits/")
 @requires(SIGNED_IN)
 def visits():
@@ -91,7 +87,6 @@ def visits():
         include_archived=can_plan(person),
         province=wanted if wanted in provinces else None,  # one of the choices, or none: never the raw text
         chosen=request.args.get("school_id", type=int),
-        most=SCHOOLS_AT_ONCE,
     )
     filters.set_choices(schools=schools, provinces=provinces, see_drafts=sees_drafts(person))
     query = queries.visit_cards(queries.list_visits(person, filters.applied(), g.now))

@@ -21,13 +21,19 @@ from volunteers.waitlist import waitlist_positions
 
 
 @dataclass
-class MyVisits:
-    """One volunteer's signups for the "My visits" page."""
+class ComingVisits:
+    """A volunteer's coming signups, for the "My visits" page (which pages the past ones: `past_visits`)."""
 
     upcoming: list[Signup]
-    past: list[Signup]
     #: signup id -> waitlist position, for the waiting ones
     positions: dict[int, int]
+
+
+@dataclass
+class MyVisits(ComingVisits):
+    """One volunteer's coming signups and the ones they took part in, for the API."""
+
+    past: list[Signup]
 
 
 #: past signups worth showing: the visit happened (cancelled and waitlisted ones never did for them)
@@ -50,11 +56,11 @@ def _mine(user: User) -> Select:
     )
 
 
-def coming_visits(session: Session, user: User, now: datetime) -> MyVisits:
-    """A volunteer's coming visits (confirmed or waiting, or called off), soonest first; `past` left empty."""
+def coming_visits(session: Session, user: User, now: datetime) -> ComingVisits:
+    """A volunteer's coming visits (confirmed or waiting, or called off), soonest first."""
     signups = session.scalars(_mine(user).where(Visit.ends_at > now).order_by(Visit.starts_at, Signup.id)).all()
     upcoming = [s for s in signups if s.is_active or s.visit.status == VisitStatus.CANCELLED]
-    return MyVisits(upcoming=upcoming, past=[], positions=waitlist_positions(session, upcoming))
+    return ComingVisits(upcoming=upcoming, positions=waitlist_positions(session, upcoming))
 
 
 def past_visits(user: User, now: datetime) -> Select:
@@ -68,9 +74,8 @@ def past_visits(user: User, now: datetime) -> Select:
 
 def my_visits(session: Session, user: User, now: datetime) -> MyVisits:
     """A volunteer's coming visits (confirmed or waiting) and the ones they took part in."""
-    mine = coming_visits(session, user, now)
-    mine.past = list(session.scalars(past_visits(user, now)))
-    return mine
+    coming = coming_visits(session, user, now)
+    return MyVisits(coming.upcoming, coming.positions, past=list(session.scalars(past_visits(user, now))))
 
 
 @dataclass

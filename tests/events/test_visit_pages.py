@@ -345,9 +345,9 @@ def test_with_many_schools_the_filter_offers_a_regions_schools_once_a_region_is_
 ):
     """A national programme has thousands of schools: past SCHOOLS_AT_ONCE, the school filter waits for a region
     (a select of every school is unusable on a phone), and a school already chosen stays offered and applied."""
-    from events import views
+    from events import queries
 
-    monkeypatch.setattr(views, "SCHOOLS_AT_ONCE", 2)
+    monkeypatch.setattr(queries, "SCHOOLS_AT_ONCE", 2)
     hope = make_school(name="Hope Primary", province="四川省")
     make_school(name="Star Middle", province="四川省")
     river = make_school(name="River Primary", province="云南省")
