@@ -29,8 +29,8 @@ from core.i18n import current_locale_code
 
 #: seconds a page is kept at most (a page shows what is to come from now: a minute behind the clock at worst)
 KEPT_SECONDS = 30
-#: pages one process keeps at most (a page of the list, a visit's page, per language)
-PAGES_KEPT = 500
+#: pages one process keeps at most (a page of the list, a visit's page, the API's list, per language: 5 to 15 kB each)
+PAGES_KEPT = 200
 #: the `kept_here` name of the pages
 _KEEPER = "public-pages"
 #: `g` flag: this render writes the placeholder where a CSRF token goes
