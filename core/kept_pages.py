@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 
 from flask import Flask, g, make_response, request, session
 from flask_login import current_user
@@ -29,9 +29,12 @@ from core.i18n import current_locale_code
 
 #: seconds a page is kept at most (a page shows what is to come from now: a minute behind the clock at worst)
 KEPT_SECONDS = 30
+#: seconds a public page of figures is kept at most: it also shows tables whose writes raise no data version (the
+#: check-ins, the kit ledger), and may be this far behind them; a page of hundreds of milliseconds at national scale
+FIGURES_SECONDS = 300
 #: pages one process keeps at most (a page of the list, a visit's page, the API's list, per language: 5 to 15 kB each)
 PAGES_KEPT = 200
-#: the `kept_here` name of the pages
+#: the `kept_here` name of the pages (and how long they are kept)
 _KEEPER = "public-pages"
 #: `g` flag: this render writes the placeholder where a CSRF token goes
 _PLACEHOLDING = "scivisit_csrf_placeholder"
@@ -58,15 +61,19 @@ def _keepable() -> bool:
     return request.method == "GET" and current_user.is_anonymous and "_flashes" not in session
 
 
-def kept_for_visitors(view: Callable) -> Callable:
-    """Answer the view's anonymous visitors from the page kept for their language and URL while it is fresh."""
+def kept_for_visitors(view: Callable | None = None, *, longest: int = KEPT_SECONDS) -> Callable:
+    """Answer the view's anonymous visitors from the page kept for their language and URL while it is fresh: while
+    no watched table is written, for `longest` seconds at most. `@kept_for_visitors(longest=N)` for a page that
+    also shows tables no write to which raises the data version: it is up to N seconds behind them."""
+    if view is None:
+        return partial(kept_for_visitors, longest=longest)
 
     @wraps(view)
     def answer(*args, **kwargs):
         cache = shared_cache()
         if cache is None or not cache.enabled or not _keepable():
             return view(*args, **kwargs)
-        keeper = cache.kept_here(_KEEPER, PAGES_KEPT, KEPT_SECONDS)
+        keeper = cache.kept_here(f"{_KEEPER}-{longest}", PAGES_KEPT, longest)
         version = cache.version()
         name = f"{current_locale_code()} {request.url}"
         kept = keeper.get(name, version)

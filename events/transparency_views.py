@@ -7,6 +7,7 @@ from flask import Blueprint, abort, render_template
 
 from core.downloads import csv_response
 from core.i18n import gettext as _
+from core.kept_pages import FIGURES_SECONDS, kept_for_visitors
 from core.timeutil import DEFAULT_TZ, in_zone
 from events import trail, transparency
 from extensions import db
@@ -17,6 +18,7 @@ bp = Blueprint("transparency", __name__)
 
 
 @bp.get("/transparency")
+@kept_for_visitors(longest=FIGURES_SECONDS)
 def page():
     """What was donated, where the kits went, and the ledger's head hash and last verification (public)."""
     return render_template(

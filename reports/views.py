@@ -17,6 +17,7 @@ from core.errors import DomainError
 from core.formatting import fen
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
+from core.kept_pages import FIGURES_SECONDS, kept_for_visitors
 from core.qr import qr_svg_inline
 from core.urls import external_url
 from core.web import act
@@ -328,6 +329,7 @@ def school_export(school_id: int, grouping: str, fmt: str):
 
 
 @bp.get("/impact")
+@kept_for_visitors(longest=FIGURES_SECONDS)
 def impact():
     """The programme's headline figures and a table per province, for anyone: no personal data."""
     form = _range()
