@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from accounts.models import User
 from accounts.services import user_for_api_token
+from accounts.token_cache import keep_account, kept_account
 from core.http import bearer_token, is_api_request, json_error
 from core.i18n import lazy_gettext as _l
 from extensions import db, login_manager
@@ -26,11 +27,17 @@ def init_login(app: Flask) -> None:
         user_id, _, nonce = session_id.partition(":")
         if not user_id.isdigit():
             return None
+        # kept by the process while nothing it depends on changes (a logout everywhere changes the nonce), as a
+        # token's account is (accounts.token_cache)
+        kept, version = kept_account(db.session, f"session:{session_id}")
+        if kept is not None:
+            return kept
         # the account with its roles in one statement (every signed-in request asks for them: a scan at the gate
         # from the scanner page takes three statements on PostgreSQL, four on SQLite)
         user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
         if user is None or not user.active or user.session_nonce != nonce:
             return None
+        keep_account(f"session:{session_id}", user, version)
         return user
 
     @login_manager.request_loader

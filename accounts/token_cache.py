@@ -1,16 +1,18 @@
-"""A bearer token's account kept by each server process, so that an API call, a scan at the school gate above all,
-finds who is calling without a query: on PostgreSQL the lookup (token, account, roles) was a fifth of a scan's
-CPU.
+"""An account kept by each server process under what proved who is calling, so that a request finds its account
+without a query: an API call under its bearer token's hash (never the token), a signed-in page under its session's
+id (the account's id and session nonce, which the signed session cookie carries). A scan at the school gate above
+all: on PostgreSQL the lookup (token, account, roles) was a fifth of a scan's CPU, and every signed-in page read
+its account again.
 
-Each process keeps the accounts it looked up as detached ORM objects under their tokens' hashes (never the
-tokens), with the shared data version (core.cache) read before the lookup. Every call reads the version (one small
-Redis read) and takes the kept account only while it is unchanged: any write to the tables below, in any process,
-raises it after its commit, so a revoked token, a disabled account or a changed role is seen by the very next
-call. An account is also kept for ACCOUNT_KEPT seconds at most, for writes that bypass the app.
+Each process keeps the accounts it looked up as detached ORM objects, with the shared data version (core.cache)
+read before the lookup. Every request reads the version (one small Redis read) and takes the kept account only
+while it is unchanged: any write to the tables below, in any process, raises it after its commit, so a revoked
+token, a disabled account, a changed role or a logout everywhere (a new session nonce) is seen by the very next
+request. An account is also kept for ACCOUNT_KEPT seconds at most, for writes that bypass the app.
 
 A kept account joins the request's session as SQLAlchemy's caching recipe does, `Session.merge(load=False)`:
 persistent, with its roles, and no SQL. Without a shared cache (no CACHE_REDIS_URL, the SQLite default), or when
-Redis cannot be reached, every call looks its token up.
+Redis cannot be reached, every request looks its account up.
 """
 
 from __future__ import annotations
@@ -33,22 +35,22 @@ def _keeper():
     cache = shared_cache()
     if cache is None or not cache.enabled:
         return None, None
-    return cache.kept_here("api-accounts", ACCOUNTS_KEPT, ACCOUNT_KEPT), cache.version()
+    return cache.kept_here("accounts", ACCOUNTS_KEPT, ACCOUNT_KEPT), cache.version()
 
 
-def kept_account(session: Session, token_hash: str) -> tuple[User | None, int | None]:
-    """The token's kept account, made persistent in `session`, while it holds; and the data version to keep a
-    freshly looked-up one with (None: nothing is kept)."""
+def kept_account(session: Session, key: str) -> tuple[User | None, int | None]:
+    """The account kept under `key` (a token's hash, a session's id), made persistent in `session`, while it
+    holds; and the data version to keep a freshly looked-up one with (None: nothing is kept)."""
     keeper, version = _keeper()
     if keeper is None:
         return None, None
-    kept = keeper.get(token_hash, version)
+    kept = keeper.get(key, version)
     if kept is None:
         return None, version
     return session.merge(kept, load=False), version
 
 
-def keep_account(token_hash: str, user: User, version: int | None) -> None:
+def keep_account(key: str, user: User, version: int | None) -> None:
     """Keep a detached copy of the account just looked up (its columns as loaded, and its roles)."""
     cache = shared_cache()
     if version is None or cache is None:
@@ -59,4 +61,4 @@ def keep_account(token_hash: str, user: User, version: int | None) -> None:
     copy = User(**columns, role_rows=roles)
     for obj in (*roles, copy):
         make_transient_to_detached(obj)  # as if loaded from the database, with nothing to flush
-    cache.kept_here("api-accounts", ACCOUNTS_KEPT, ACCOUNT_KEPT).put(token_hash, copy, version)
+    cache.kept_here("accounts", ACCOUNTS_KEPT, ACCOUNT_KEPT).put(key, copy, version)

@@ -129,7 +129,7 @@ def test_a_signed_in_person_is_never_given_the_visitors_page(cache, app, client,
 def _logged_out(client, make_user) -> None:
     """Log a volunteer in and out: the next page tells them so (a flashed message)."""
     _log_in(client, make_user(Role.VOLUNTEER))
-    client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/my/profile").get_data(as_text=True))})
+    client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/profile").get_data(as_text=True))})
 
 
 def test_an_api_caller_with_a_token_is_never_given_the_anonymous_answer(

@@ -68,7 +68,7 @@ def test_a_kept_account_has_its_roles_and_loads_the_rest_when_asked(cache, clien
 
     assert again.status_code == 200
     assert not _looks_up_a_token(statements)
-    kept = cache.kept_here("api-accounts", token_cache.ACCOUNTS_KEPT, token_cache.ACCOUNT_KEPT)
+    kept = cache.kept_here("accounts", token_cache.ACCOUNTS_KEPT, token_cache.ACCOUNT_KEPT)
     assert kept.get(next(iter(kept._kept)), cache.version()).roles == {Role.ADMIN}
     with client.application.app_context():
         merged, _ = token_cache.kept_account(db.session, next(iter(kept._kept)))
