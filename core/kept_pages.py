@@ -2,16 +2,21 @@
 
 The public list of visits and a visit's page are what a programme's launch, a poster or a shared link sends
 everyone to at once, and what a visitor sees is the same for everyone who asks in the same language: rendering it
-afresh for each (the visits' query, a few hundred template calls) is most of the server's work.
+afresh for each (the visits' query, a few hundred template calls) is most of the server's work. The API's list of
+visits is the same for every caller without a token, and the public figures (the impact page, the transparency
+page) take up to a second each to work out at national scale.
 
-A kept page is good while the shared data version (core.cache) is unchanged, so any write to the tables its page
-shows, in any process, makes it stale at once; and for KEPT_SECONDS at most, since a page also depends on the
-clock (a visit that has started leaves the list). It is kept only for anonymous visitors with nothing to be told
-(no flashed message), and only when rendering it wrote nothing to the visitor's session and put in no CSRF token
-of its own: the one part that is theirs, the language switch's token, is rendered as a placeholder and put in for
-each request, so every visitor still gets a token of their own session. The pages kept must show nothing else of
-the visitor (a view reads `viewer()` as None for them, and the language is part of the page's name). Without a
-shared cache (no CACHE_REDIS_URL, the SQLite default) every page is rendered each time.
+A kept page is good while the shared data version (core.cache) is unchanged, so any write to the tables it shows,
+in any process, makes it stale at once; and for KEPT_SECONDS at most, since a page also depends on the clock (a
+visit that has started leaves the list). Figures also count tables whose writes raise no data version (check-ins,
+the kit ledger): their pages are kept for FIGURES_SECONDS at most, and may be that far behind those.
+
+A page is kept only for anonymous visitors with nothing to be told (no flashed message), and only when rendering
+it wrote nothing to the visitor's session and put in no CSRF token of its own: the one part that is theirs, the
+language switch's token, is rendered as a placeholder and put in for each request, so every visitor still gets a
+token of their own session. The pages kept must show nothing else of the visitor (a view reads `viewer()` as None
+for them, and the language is part of the page's name). Without a shared cache (no CACHE_REDIS_URL, the SQLite
+default) every page is rendered each time.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from flask_wtf.csrf import generate_csrf
 from core.cache import shared_cache
 from core.i18n import current_locale_code
 
-#: seconds a page is kept at most (a page shows what is to come from now: a minute behind the clock at worst)
+#: seconds a page is kept at most (a page shows what is to come from now: half a minute behind the clock at worst)
 KEPT_SECONDS = 30
 #: seconds a public page of figures is kept at most: it also shows tables whose writes raise no data version (the
 #: check-ins, the kit ledger), and may be this far behind them; a page of hundreds of milliseconds at national scale
