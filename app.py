@@ -22,7 +22,13 @@ import api as api_plumbing
 from config import from_environment
 from core import kept_pages
 from core.cache import init_cache
-from core.db import MAX_INT, check_idle_connections, configure_sqlite, forbid_writes_in_safe_requests
+from core.db import (
+    MAX_INT,
+    check_idle_connections,
+    configure_sqlite,
+    end_reads_with_commit,
+    forbid_writes_in_safe_requests,
+)
 from core.errors import DomainError
 from core.http import is_api_request, json_error
 from core.i18n import LOCALES, current_locale_code, html_lang, install_template_gettext, selected_locale
@@ -99,6 +105,7 @@ def _init_extensions(app: Flask) -> None:
         configure_sqlite(db.engine)
         check_idle_connections(db.engine)
     forbid_writes_in_safe_requests(db.session)
+    end_reads_with_commit(app, db.session)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     kept_pages.install(app)
@@ -112,8 +119,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _init_cache(app: Flask) -> None:
-    """The shared cache, stale whenever a table is written that something it keeps depends on (after the
-    blueprints: their modules say what their kept answers show)."""
+    """The shared cache, stale whenever a table is written that something it keeps depends on. After the
+    blueprints: the modules that say what their kept answers show import the models, and importing them before
+    every blueprint's models are declared left SQLAlchemy's mappers unconfigured under gunicorn."""
     from accounts import token_cache
     from calendars import stamps
     from events.queries import PUBLIC_TABLES
@@ -301,9 +309,7 @@ def _register_template_helpers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if app.config["PRODUCTION"] and app.config["HSTS_MAX_AGE"] > 0:
             response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
-        # is_anonymous reads no column: after the view's commit, is_authenticated would load the account again
-        # (its `active`) for every signed-in write
-        if not current_user.is_anonymous:
+        if current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "private, no-store")
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")

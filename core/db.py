@@ -118,6 +118,46 @@ def check_idle_connections(engine: Engine) -> None:
             raise DisconnectionError() from error
 
 
+def end_reads_with_commit(app, session: scoped_session) -> None:
+    """On PostgreSQL, a safe request's read transaction ends with COMMIT instead of the ROLLBACK of the session's
+    removal, so the connection keeps its prepared statements.
+
+    psycopg prepares a statement on the server after its fifth run on a connection (`prepare_threshold`), and
+    PostgreSQL then runs it without parsing or, once its generic plan proves as good, planning: for the joined
+    selects of a signed-in page, planning is most of the database's work. But psycopg forgets every prepared
+    statement at a ROLLBACK (connection.rollback() clears its cache and deallocates them), and a request's
+    session ends that way when it is removed: so they were never used. A COMMIT of a transaction that wrote
+    nothing changes nothing; the pool's own reset then finds the connection idle and sends nothing.
+
+    Only a safe request, ending without an exception, whose session has nothing pending and declared no write
+    (`begin_write`: its view commits or rolls back itself). A transaction whose statement failed in a handler
+    that caught it is aborted on the server, which answers its COMMIT by rolling back. It runs at the request's
+    teardown, before the app context's, where Flask-SQLAlchemy removes the session.
+    """
+    with app.app_context():
+        if session.get_bind().dialect.name != "postgresql":
+            return
+
+    @app.teardown_request
+    def _commit_reads(error: BaseException | None) -> None:
+        if error is not None or not in_safe_request() or not session.registry.has():
+            return
+        current = session()
+        transaction = current.get_transaction()
+        if (
+            transaction is None
+            or current.info.get(_CONNECTED) is not transaction  # it never used the database
+            or current.info.get(WRITES)
+            or current.new
+            or current.dirty
+            or current.deleted
+            or not current.is_active  # a failed flush waits for its rollback
+            or current.connection().invalidated  # lost in use: only a rollback lets it reconnect
+        ):
+            return
+        current.commit()
+
+
 def _refuse_writes_in_safe_requests(flushing: Session, _context, _instances) -> None:
     if not (flushing.new or flushing.dirty or flushing.deleted):
         return

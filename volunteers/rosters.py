@@ -53,6 +53,7 @@ def _mine(user: User) -> Select:
                 and_(Visit.status == VisitStatus.CANCELLED, Signup.cancelled_at == Visit.cancelled_at),
             ),
         )
+        .options(lazyload(Signup.user))  # the person is the one asking
     )
 
 
