@@ -412,7 +412,11 @@ def run_database(kind: str, url: str, instance: str, cache: str | None, args) ->
         small_url = _sibling(url, "scale1")
         small = statements_of(small_url, instance, targets(build_database(small_url, 1, instance)))
 
-    chosen = [target for target in targets(built) if target.label == "/healthz" or args.only in target.label]
+    chosen = [
+        target
+        for target in targets(built)
+        if target.label == "/healthz" or not args.only or any(part in target.label for part in args.only)
+    ]
     server = serve(url, instance, cache, args)
     try:
         warm(args.port, [target for target in chosen if target.method == "GET"], args.workers)
@@ -499,7 +503,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (more than 1: gthread)")
     parser.add_argument("--port", type=int, default=5077)
-    parser.add_argument("--only", default="", help="measure only the targets whose label contains this")
+    parser.add_argument(
+        "--only", action="append", default=[], help="measure only the targets whose label contains this (repeatable)"
+    )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="the shared cache; 'none': without")
     parser.add_argument("--plans", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) of the 3 heaviest pages")
     parser.add_argument("--verify-child", help=argparse.SUPPRESS)
