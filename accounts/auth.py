@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, g, redirect, request, url_for
-from sqlalchemy.orm import joinedload
 
 from accounts.models import User
-from accounts.services import user_for_api_token
-from accounts.token_cache import keep_account, kept_account
+from accounts.services import user_for_api_token, user_for_session
 from core.http import bearer_token, is_api_request, json_error
 from core.i18n import lazy_gettext as _l
 from extensions import db, login_manager
@@ -24,21 +22,7 @@ def init_login(app: Flask) -> None:
     def load_user(session_id: str) -> User | None:
         if is_api_request() and bearer_token():
             return None  # a request that carries a token is authenticated by that token alone
-        user_id, _, nonce = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        # kept by the process while nothing it depends on changes (a logout everywhere changes the nonce), as a
-        # token's account is (accounts.token_cache)
-        kept, version = kept_account(db.session, f"session:{session_id}")
-        if kept is not None:
-            return kept
-        # the account with its roles in one statement (every signed-in request asks for them: a scan at the gate
-        # from the scanner page takes three statements on PostgreSQL, four on SQLite)
-        user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
-        if user is None or not user.active or user.session_nonce != nonce:
-            return None
-        keep_account(f"session:{session_id}", user, version)
-        return user
+        return user_for_session(db.session, session_id)
 
     @login_manager.request_loader
     def load_user_from_token(_request) -> User | None:

@@ -95,6 +95,13 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    @property
+    def is_authenticated(self) -> bool:
+        """Always: an account becomes a request's user only through a loader (accounts.auth), and both refuse a
+        disabled one. UserMixin's asks `is_active`, whose column a commit expires: every signed-in write loaded
+        its account again for the page or the headers after it."""
+        return True
+
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"
 

@@ -14,7 +14,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from accounts.models import ApiToken, Company, Invitation, PasswordReset, Role, User, UserRole
-from accounts.token_cache import keep_account, kept_account
+from accounts.token_cache import account_for
+from core.db import MAX_INT
 from core.errors import DomainError
 from core.security import hash_token, new_join_code, new_token
 from core.timeutil import UTCDateTime
@@ -442,12 +443,25 @@ def user_for_api_token(session: Session, raw: str) -> User | None:
     """The active account a live token belongs to, with its roles (every API call asks): kept by the process
     while nothing it depends on changes (accounts.token_cache), else looked up in one query."""
     digest = hash_token(raw)
-    user, version = kept_account(session, digest)
-    if user is None:
-        user = session.scalars(_token_user_query(), {"token_hash": digest}).unique().one_or_none()
-        if user is not None:
-            keep_account(digest, user, version)
-    return user
+    return account_for(
+        session, digest, lambda: session.scalars(_token_user_query(), {"token_hash": digest}).unique().one_or_none()
+    )
+
+
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """The active account a web session belongs to (`session_id`: `User.get_id()`, which the signed session cookie
+    carries), with its roles: kept by the process as a token's account is; None once the account is disabled or
+    its sessions were ended everywhere (a new nonce)."""
+    user_id, _, nonce = session_id.partition(":")
+    if not user_id.isdigit() or int(user_id) > MAX_INT:
+        return None
+
+    def look_up() -> User | None:
+        # the account with its roles in one statement (every signed-in request asks for them)
+        user = session.get(User, int(user_id), options=[joinedload(User.role_rows)])
+        return user if user is not None and user.active and user.session_nonce == nonce else None
+
+    return account_for(session, f"session:{session_id}", look_up)
 
 
 def revoke_api_token(session: Session, raw: str, now: datetime) -> bool:

@@ -17,6 +17,8 @@ Redis cannot be reached, every request looks its account up.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -36,6 +38,17 @@ def _keeper():
     if cache is None or not cache.enabled:
         return None, None
     return cache.kept_here("accounts", ACCOUNTS_KEPT, ACCOUNT_KEPT), cache.version()
+
+
+def account_for(session: Session, key: str, look_up: Callable[[], User | None]) -> User | None:
+    """The account kept under `key` (a token's hash, a session's id), else the one `look_up` finds, kept from now
+    on (None: no such account)."""
+    user, version = kept_account(session, key)
+    if user is None:
+        user = look_up()
+        if user is not None:
+            keep_account(key, user, version)
+    return user
 
 
 def kept_account(session: Session, key: str) -> tuple[User | None, int | None]:

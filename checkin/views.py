@@ -71,7 +71,7 @@ def keep_secret_urls_private(response):
         response.headers["X-Robots-Tag"] = "noindex"
         # a page shows a person's state or a form: kept by no cache when someone is logged in (the app's rule)
         response.headers.setdefault(
-            "Cache-Control", "private, no-store" if not current_user.is_anonymous else "private"
+            "Cache-Control", "private, no-store" if current_user.is_authenticated else "private"
         )
     return response
 

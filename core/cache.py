@@ -89,7 +89,7 @@ class SharedCache:
             return
         self._set(self._key(name), json.dumps({"version": version, "answer": answer}), longest)
 
-    def kept_here(self, name: str, size: int, longest: float) -> ProcessKept:
+    def kept_here(self, name: str, size: int, longest: float | None) -> ProcessKept:
         """This process's own keeper of answers called `name` (made on first use: after a fork, in each worker)."""
         keeper = self._here.get(name)
         if keeper is None:
@@ -150,9 +150,10 @@ class ProcessKept:
     """Answers one process keeps in its own memory, each with the shared data version read before it was worked
     out: for objects too costly to rebuild from Redis (an account as an ORM object), still stale the moment any
     process writes what they depend on. At most `size` answers (the oldest goes first), each for `longest`
-    seconds; safe under threads."""
+    seconds of `clock` (None: no time of its own, for answers their caller times by the app's clock, as kept pages
+    are); safe under threads."""
 
-    def __init__(self, size: int, longest: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, size: int, longest: float | None, clock: Callable[[], float] = time.monotonic):
         self.size, self.longest, self._clock = size, longest, clock
         self._kept: dict[str, tuple[int, float, object]] = {}
         self._lock = threading.Lock()
@@ -162,7 +163,9 @@ class ProcessKept:
         if version is None:
             return None
         kept = self._kept.get(name)
-        if kept is None or kept[0] != version or self._clock() - kept[1] > self.longest:
+        if kept is None or kept[0] != version:
+            return None
+        if self.longest is not None and self._clock() - kept[1] > self.longest:
             return None
         return kept[2]
 

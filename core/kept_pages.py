@@ -7,9 +7,10 @@ visits is the same for every caller without a token, and the public figures (the
 page) take up to a second each to work out at national scale.
 
 A kept page is good while the shared data version (core.cache) is unchanged, so any write to the tables it shows,
-in any process, makes it stale at once; and for KEPT_SECONDS at most, since a page also depends on the clock (a
-visit that has started leaves the list). Figures also count tables whose writes raise no data version (check-ins,
-the kit ledger): their pages are kept for FIGURES_SECONDS at most, and may be that far behind those.
+in any process, makes it stale at once; and for KEPT_SECONDS of the app's clock (`g.now`, the clock its view read)
+at most, since a page also depends on that clock (a visit that has ended leaves the list). Figures also count
+tables whose writes raise no data version (check-ins, the kit ledger): their pages are kept for FIGURES_SECONDS at
+most, and may be that far behind those. Both kinds share one keeper of PAGES_KEPT pages, the oldest going first.
 
 A page is kept only for anonymous visitors with nothing to be told (no flashed message), and only when rendering
 it wrote nothing to the visitor's session and put in no CSRF token of its own: the one part that is theirs, the
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial, wraps
 
 from flask import Flask, g, make_response, request, session
@@ -37,9 +39,10 @@ KEPT_SECONDS = 30
 #: seconds a public page of figures is kept at most: it also shows tables whose writes raise no data version (the
 #: check-ins, the kit ledger), and may be this far behind them; a page of hundreds of milliseconds at national scale
 FIGURES_SECONDS = 300
-#: pages one process keeps at most (a page of the list, a visit's page, the API's list, per language: 5 to 15 kB each)
+#: pages one process keeps at most, of both kinds together (a page of the list, a visit's page, the API's list, the
+#: figures, per language: 5 to 15 kB each)
 PAGES_KEPT = 200
-#: the `kept_here` name of the pages (and how long they are kept)
+#: the `kept_here` name of the pages
 _KEEPER = "public-pages"
 #: `g` flag: this render writes the placeholder where a CSRF token goes
 _PLACEHOLDING = "scivisit_csrf_placeholder"
@@ -68,8 +71,8 @@ def _keepable() -> bool:
 
 def kept_for_visitors(view: Callable | None = None, *, longest: int = KEPT_SECONDS) -> Callable:
     """Answer the view's anonymous visitors from the page kept for their language and URL while it is fresh: while
-    no watched table is written, for `longest` seconds at most. `@kept_for_visitors(longest=N)` for a page that
-    also shows tables no write to which raises the data version: it is up to N seconds behind them."""
+    no watched table is written, for `longest` seconds of the app's clock at most. `@kept_for_visitors(longest=N)`
+    for a page that also shows tables no write to which raises the data version: it is up to N seconds behind them."""
     if view is None:
         return partial(kept_for_visitors, longest=longest)
 
@@ -78,12 +81,13 @@ def kept_for_visitors(view: Callable | None = None, *, longest: int = KEPT_SECON
         cache = shared_cache()
         if cache is None or not cache.enabled or not _keepable():
             return view(*args, **kwargs)
-        keeper = cache.kept_here(f"{_KEEPER}-{longest}", PAGES_KEPT, longest)
+        # timed here by the app's clock, which the page's view read, not the keeper's
+        keeper = cache.kept_here(_KEEPER, PAGES_KEPT, None)
         version = cache.version()
         name = f"{current_locale_code()} {request.url}"
         kept = keeper.get(name, version)
-        if kept is not None:
-            page, headers = kept
+        if kept is not None and kept[2] <= g.now < kept[2] + timedelta(seconds=longest):
+            page, headers, _ = kept
             response = make_response(page, 200, headers)
         else:
             setattr(g, _PLACEHOLDING, True)
@@ -96,7 +100,7 @@ def kept_for_visitors(view: Callable | None = None, *, longest: int = KEPT_SECON
             # visitor's own: answered, never kept
             if response.status_code == 200 and "csrf_token" not in g and not session.modified:
                 headers = [(key, value) for key, value in response.headers if key not in _OWN_HEADERS]
-                keeper.put(name, (page, headers), version)
+                keeper.put(name, (page, headers, g.now), version)
         if PLACEHOLDER in page:
             response.set_data(page.replace(PLACEHOLDER, generate_csrf()))
         return response

@@ -52,11 +52,6 @@ def list_visits(user: User | None, filters: VisitFilter, now: datetime) -> Selec
 VISIT_ITEM = (selectinload(Visit.lessons), selectinload(Visit.satellites))
 
 
-def visit_for_page(session: Session, visit_id: int) -> Visit | None:
-    """A visit for its page (its school's hosts are read only when the viewer's rights ask about them)."""
-    return session.get(Visit, visit_id)
-
-
 #: the tables what anyone may see of visits comes from (the public list, a visit's page, the API's list): a write to
 #: any of them makes the pages kept for anonymous visitors stale (core.kept_pages)
 PUBLIC_TABLES = frozenset({"visit", "school", "role_slot", "signup", "lesson", "kit_type", "satellite_school"})

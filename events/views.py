@@ -104,7 +104,7 @@ def visits():
 @kept_for_visitors
 def visit(visit_id: int):
     """One visit: when and where, its roles and places left, its lessons."""
-    visit = queries.visit_for_page(db.session, visit_id)
+    visit = db.session.get(Visit, visit_id)
     person = viewer()
     if visit is None or not can_see_visit(person, visit):
         abort(404)

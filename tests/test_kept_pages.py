@@ -5,12 +5,12 @@ that a write, the clock, their language, their account or a message for them wou
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from accounts.models import Role
 from core import kept_pages
-from core.cache import ProcessKept
 from events.models import VisitStatus
 from events.services import update_visit, visit_data
 from tests.conftest import PASSWORD, csrf_token_from, statements_run
@@ -83,20 +83,40 @@ def test_a_write_by_anyone_makes_the_kept_page_stale_at_once(cache, app, make_vi
 
 
 @pytest.mark.parametrize(("path", "seconds"), [("/", kept_pages.KEPT_SECONDS), ("/impact", kept_pages.FIGURES_SECONDS)])
-def test_a_kept_page_is_kept_for_its_time_at_most(cache, app, make_visit, path, seconds):
+def test_a_kept_page_is_kept_for_its_time_of_the_apps_clock_at_most(cache, app, clock, make_visit, path, seconds):
     """Half a minute for the pages of visits, whose every table raises the data version; five minutes for the
     pages of figures, which also count check-ins and the kit ledger, whose writes raise none."""
-    ticks = [1000.0]
-    keeper = ProcessKept(kept_pages.PAGES_KEPT, seconds, clock=lambda: ticks[0])
-    cache._here[f"public-pages-{seconds}"] = keeper
     make_visit()
+    kept_at = clock.now
     _get(app.test_client(), path)
-    ticks[0] += seconds
+    clock.set(kept_at + timedelta(seconds=seconds, microseconds=-1))
     assert _get(app.test_client(), path)[2] == []
 
-    ticks[0] += 1
+    clock.set(kept_at + timedelta(seconds=seconds))
 
     assert _get(app.test_client(), path)[2] != []
+
+
+def test_a_page_kept_at_a_later_time_of_the_apps_clock_is_not_given_for_an_earlier_one(cache, app, clock, make_visit):
+    """A clock moved back (a test's, or the machine's set right) gets the page as it was then, not one kept later."""
+    make_visit()
+    clock.advance(seconds=10)
+    _get(app.test_client(), "/")
+
+    clock.advance(seconds=-1)
+
+    assert _get(app.test_client(), "/")[2] != []
+
+
+def test_a_visit_leaves_the_kept_list_when_the_apps_clock_passes_its_end(cache, app, clock, make_visit):
+    """The list shows the visits that have not ended by the app's clock (`g.now`), the clock a kept page is timed
+    by too, however little time the machine's clock has seen pass."""
+    visit = make_visit(title="Egg day")
+    assert "Egg day" in _get(app.test_client(), "/")[1]
+
+    clock.set(visit.ends_at + timedelta(hours=1))
+
+    assert "Egg day" not in _get(app.test_client(), "/")[1]
 
 
 def test_each_language_and_each_url_has_its_own_kept_page(cache, app, make_visit):
@@ -150,13 +170,29 @@ def test_an_api_caller_with_a_token_is_never_given_the_anonymous_answer(
     assert statements != [] and {item["title"] for item in response.get_json()["items"]} == {"Egg day", "Draft day"}
 
 
-def test_a_refused_query_is_answered_each_time_and_never_kept(cache, app, make_visit):
+def test_a_refused_query_is_answered_each_time_and_never_kept(cache, app, make_visit, monkeypatch):
+    monkeypatch.setattr(kept_pages, "PAGES_KEPT", 1)
     make_visit()
+    _get(app.test_client(), "/api/v1/visits")
     for _ in range(2):
         response, _, _ = _get(app.test_client(), "/api/v1/visits?per_page=1000")
         assert response.status_code == 422
         assert response.get_json()["error"]["code"]
-    assert list(cache.kept_here(f"public-pages-{kept_pages.KEPT_SECONDS}", 1, 1)._kept) == []
+
+    # the one place there is to keep a page still holds the list: the refusals took nothing
+    assert _get(app.test_client(), "/api/v1/visits")[2] == []
+
+
+def test_a_process_keeps_so_many_pages_of_both_kinds_together_and_lets_the_oldest_go_first(
+    cache, app, make_visit, monkeypatch
+):
+    monkeypatch.setattr(kept_pages, "PAGES_KEPT", 2)
+    make_visit()
+    for path in ("/", "/impact", "/transparency"):  # a page of visits, then two of figures
+        _get(app.test_client(), path)
+
+    assert _get(app.test_client(), "/transparency")[2] == []
+    assert _get(app.test_client(), "/")[2] != []  # the oldest went when the third came
 
 
 def test_a_visitor_with_a_message_gets_it_though_a_page_is_kept(cache, app, client, make_visit, make_user):
@@ -249,3 +285,19 @@ def test_a_kept_answer_keeps_the_headers_its_view_gave(cache, app):
     assert again.get_json() == {"ok": True} and again.headers["Content-Type"] == "application/json"
     assert again.headers["Content-Language"] == first.headers["Content-Language"] == "zh-CN"
     assert again.headers["Content-Length"] == str(len(again.data))
+
+
+@pytest.mark.own_app
+def test_an_answer_its_view_returned_with_another_status_than_200_is_never_kept(cache, app):
+    calls = []
+
+    @app.get("/test/gone")
+    @kept_pages.kept_for_visitors
+    def gone():
+        calls.append(1)
+        return "<p>gone</p>", 410
+
+    answers = [app.test_client().get("/test/gone") for _ in range(2)]
+
+    assert [answer.status_code for answer in answers] == [410, 410]
+    assert len(calls) == 2  # worked out again for the second visitor

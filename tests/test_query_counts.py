@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from accounts.models import Role
 from events.models import SlotRole
-from extensions import db
+from tests.conftest import statements_run
 from volunteers.signups import sign_up
 
 
@@ -15,16 +14,8 @@ from volunteers.signups import sign_up
 def count_statements(app):
     def count(client, path: str) -> int:
         client.get(path)  # warm up: translations, templates, user loading paths
-        seen: list[str] = []
-
-        def listener(conn, cursor, statement, *args):
-            seen.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with statements_run() as seen:
             response = client.get(path)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         assert response.status_code == 200, path
         return len(seen)
 
@@ -162,15 +153,13 @@ def test_statements_of_report_pages_do_not_grow_with_visits_and_check_ins(
 
 #: statements of the public pages and the API's list, whatever the data: the list with its places and its count in
 #: one statement, a visit with its slots, lessons and satellite schools, the API's page with each of its lists
-#: (on SQLite each begins with a BEGIN of its own, see core.db)
 PUBLIC_PAGES = {"/": 1, "/?page=2": 1, "/visits/{last}": 4, "/api/v1/visits": 4}
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
 def test_statements_of_the_public_pages(path, client, make_school, make_visit, make_kit_type, count_statements):
     visits = _grow(make_visit, make_kit_type, make_school(), 25)
-    begin = 1 if db.engine.dialect.name == "sqlite" else 0
-    assert count_statements(client, path.format(last=visits[-1].id)) == begin + PUBLIC_PAGES[path]
+    assert count_statements(client, path.format(last=visits[-1].id)) == PUBLIC_PAGES[path]
 
 
 def test_the_schools_a_form_offers_come_in_one_statement_without_their_hosts(app, db_session, make_user, make_school):
@@ -181,16 +170,8 @@ def test_the_schools_a_form_offers_come_in_one_statement_without_their_hosts(app
     for n in range(3):
         make_school(name=f"School {n}", hosts=[make_user(Role.HOST)])
     db_session.expire_all()
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as seen:
         schools = schools_for_choice(db_session)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert len(schools) == 3
     assert len([s for s in seen if "SELECT" in s.upper()]) == 1, seen
     assert len(schools[0].hosts) == 1  # still there when asked for (one more statement)
@@ -253,21 +234,13 @@ def test_a_signup_through_the_api_reads_its_visit_once_and_the_caller_not_again_
     db_session.commit()
     slot_id = visit.slots[0].id
     db_session.expire_all()  # as in a request of its own: nothing loaded yet
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as seen:
         response = client.post(
             f"/api/v1/slots/{slot_id}/signups", json={}, headers={"Authorization": f"Bearer {token}"}
         )
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert response.status_code == 201, response.get_json()
     assert response.headers["Cache-Control"] == "private, no-store"
-    selects = [s for s in seen if s.upper().startswith("SELECT")]
+    selects = [" ".join(s.split()) for s in seen if s.lstrip().upper().startswith("SELECT")]
     assert len([s for s in selects if s.startswith("SELECT visit.id")]) == 1, selects
     # nothing the volunteer is shown or told depends on who hosts the school: its hosts are never read
     assert [s for s in selects if "school_host" in s] == [], selects
