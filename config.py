@@ -43,15 +43,18 @@ def from_environment(instance_path: Path) -> dict:
     env = os.environ
     production = env.get("SCIVISIT_ENV", "development") == "production"
     default_db = "sqlite:///" + str(instance_path / "scivisit.sqlite3")
+    database_url = normalise_database_url(env.get("DATABASE_URL", default_db))
+    unprepared = database_url.startswith("postgresql") and not _bool(env.get("DATABASE_PREPARED_STATEMENTS"), True)
     return {
         "ENV_NAME": "production" if production else "development",
         "PRODUCTION": production,
         "DEBUG": False,
         "PROPAGATE_EXCEPTIONS": False,
         "SECRET_KEY": _secret_key(instance_path, production),
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL", default_db)),
-        #: a connection idle for a while is checked before use (core.db.check_idle_connections), not every one
-        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        #: a connection idle for a while is checked before use (core.db.check_idle_connections), not every one;
+        #: psycopg prepares statements unless told not to (for a pooler that cannot keep them)
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"prepare_threshold": None}} if unprepared else {},
         #: bytes; a longer request body is refused (413) rather than read whole
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
         #: links in mail and QR codes; by default the address `make run` serves (PORT=8000 make run: port 8000)

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
+from config import from_environment
 from core.db import begin_write
 from extensions import db
 from mail.models import OutboxMessage
@@ -58,9 +59,7 @@ def one_connection(app):
     event.remove(db.engine, "checkout", checkout)
 
 
-def test_a_page_asked_for_again_runs_statements_the_connection_keeps_prepared(
-    app, client, make_visit, one_connection
-):
+def test_a_page_asked_for_again_runs_statements_the_connection_keeps_prepared(app, client, make_visit, one_connection):
     make_visit(title="Prepared")
     db.session.commit()
     db.session.remove()
@@ -131,3 +130,26 @@ def test_a_read_whose_statement_failed_ends_quietly_and_the_connection_serves_on
     assert _served(client, "/test/caught") == 200
     assert _served(client, "/healthz") == 200
     assert db.session.scalar(text("SELECT 1")) == 1
+
+
+@pytest.mark.app_config(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"prepare_threshold": None}})
+def test_with_prepared_statements_turned_off_nothing_is_prepared(app, client, make_visit, one_connection):
+    make_visit(title="Unprepared")
+    db.session.commit()
+    db.session.remove()
+    for _ in range(7):
+        _served(client, "/")
+
+    assert len(one_connection) == 1
+    assert _prepared() == 0
+
+
+@pytest.mark.parametrize("setting, turned_off", [("false", True), ("true", False), ("", False)])
+def test_the_environment_turns_prepared_statements_off_for_postgresql_only(
+    setting, turned_off, database_url, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", setting)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert ("connect_args" in from_environment(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]) is turned_off
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///" + str(tmp_path / "other.sqlite3"))
+    assert from_environment(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"] == {}
