@@ -569,3 +569,13 @@ def pytest_unconfigure(config):
     for thread in threading.enumerate():
         if isinstance(thread, threading.Timer):
             thread.cancel()
+
+
+def outbox_rows_committed(database_url: str, subject: str) -> int:
+    """How many outbox rows with this subject another connection sees: what was committed."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(text("SELECT count(*) FROM outbox_message WHERE subject = :s"), {"s": subject})
+    finally:
+        engine.dispose()

@@ -9,14 +9,14 @@ The app fixture holds an app context for the whole test, in which Flask-SQLAlche
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event, text
 from sqlalchemy.exc import ProgrammingError
-from sqlalchemy.pool import NullPool
 
 from config import from_environment
 from core.db import begin_write
 from extensions import db
 from mail.models import OutboxMessage
+from tests.conftest import outbox_rows_committed
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -33,16 +33,6 @@ def _prepared() -> int:
     count = db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
     db.session.remove()
     return count
-
-
-def _committed(database_url: str, subject: str) -> int:
-    """Outbox rows with this subject that another connection sees."""
-    engine = create_engine(database_url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            return conn.scalar(text("SELECT count(*) FROM outbox_message WHERE subject = :s"), {"s": subject})
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -97,11 +87,11 @@ def test_a_get_that_declared_a_write_and_did_not_commit_leaves_nothing_written(a
         return "kept back"
 
     assert _served(client, "/test/undecided") == 200
-    assert _committed(database_url, "undecided") == 0
+    assert outbox_rows_committed(database_url, "undecided") == 0
 
 
 @pytest.mark.own_app
-def test_a_get_that_failed_is_rolled_back_not_committed(app, client, database_url):
+def test_a_get_that_failed_is_rolled_back_notoutbox_rows_committed(app, client, database_url):
     @app.get("/test/failing")
     def failing():
         begin_write(db.session)
@@ -111,7 +101,7 @@ def test_a_get_that_failed_is_rolled_back_not_committed(app, client, database_ur
 
     client.application.config["PROPAGATE_EXCEPTIONS"] = False
     assert _served(client, "/test/failing") == 500
-    assert _committed(database_url, "failing") == 0
+    assert outbox_rows_committed(database_url, "failing") == 0
 
 
 @pytest.mark.own_app

@@ -4,23 +4,13 @@ connection goes back to the pool as it was."""
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, insert, select, text, update
-from sqlalchemy.pool import NullPool
+from sqlalchemy import insert, select, text, update
 
 from core.db import nothing_to_commit, statement_by_statement
 from events.models import School
 from extensions import db
 from mail.models import OutboxMessage
-
-
-def _sent(database_url: str, marker: str) -> int:
-    """How many outbox rows with this subject another connection sees (what was committed)."""
-    engine = create_engine(database_url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            return conn.scalar(text("SELECT count(*) FROM outbox_message WHERE subject = :s"), {"s": marker})
-    finally:
-        engine.dispose()
+from tests.conftest import outbox_rows_committed
 
 
 def _row(marker: str) -> dict:
@@ -36,10 +26,10 @@ def test_on_postgresql_each_statement_commits_by_itself_before_the_commit(app, d
         if database_url.startswith("postgresql"):
             assert used
             assert session.connection().connection.driver_connection.autocommit
-            assert _sent(database_url, "alone") == 1  # seen by another connection before any commit
+            assert outbox_rows_committed(database_url, "alone") == 1  # seen by another connection before any commit
         else:
             assert not used  # SQLite: BEGIN IMMEDIATE stays what queues writers
-            assert _sent(database_url, "alone") == 0
+            assert outbox_rows_committed(database_url, "alone") == 0
         session.commit()
 
 
@@ -51,9 +41,9 @@ def test_once_the_work_has_used_the_database_it_stays_in_its_transaction(app, da
         assert not statement_by_statement(session)
 
         session.execute(insert(OutboxMessage.__table__).values(**_row("inside")))
-        assert _sent(database_url, "inside") == 0
+        assert outbox_rows_committed(database_url, "inside") == 0
         session.rollback()
-        assert _sent(database_url, "inside") == 0
+        assert outbox_rows_committed(database_url, "inside") == 0
 
 
 def test_the_connection_goes_back_to_the_pool_transactional(app, database_url):
@@ -68,7 +58,7 @@ def test_the_connection_goes_back_to_the_pool_transactional(app, database_url):
             assert not session.connection().connection.driver_connection.autocommit
         session.rollback()
 
-        assert _sent(database_url, "later") == 0
+        assert outbox_rows_committed(database_url, "later") == 0
 
 
 def test_work_done_statement_by_statement_has_nothing_left_to_commit(app, database_url):
