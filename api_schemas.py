@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import Select
 from webargs.flaskparser import FlaskParser
 
-from core.db import MAX_INT
+from core.db import MAX_INT, is_database_id
 from core.forms import ONE_LINE_MESSAGE, UNSTORABLE_MESSAGE, is_one_line, is_storable
 from extensions import MAX_PAGE, db
 
@@ -70,7 +70,7 @@ OPTIONAL_AUTH = {"security": [{}, {"bearerAuth": []}, {"cookieAuth": []}]}
 
 def get_or_none(model, ident: int):
     """The row with this id, or None; ids beyond the column's range are simply not there."""
-    if not 0 < ident <= MAX_INT:  # SQLite cannot even bind them
+    if not is_database_id(ident):
         return None
     return db.session.get(model, ident)
 

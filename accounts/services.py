@@ -15,7 +15,7 @@ from zxcvbn import zxcvbn
 
 from accounts.models import ApiToken, Company, Invitation, PasswordReset, Role, User, UserRole
 from accounts.token_cache import account_for
-from core.db import MAX_INT
+from core.db import is_database_id
 from core.errors import DomainError
 from core.security import hash_token, new_join_code, new_token
 from core.timeutil import UTCDateTime
@@ -453,7 +453,7 @@ def user_for_session(session: Session, session_id: str) -> User | None:
     carries), with its roles: kept by the process as a token's account is; None once the account is disabled or
     its sessions were ended everywhere (a new nonce)."""
     user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit() or int(user_id) > MAX_INT:
+    if not user_id.isdigit() or not is_database_id(int(user_id)):
         return None
 
     def look_up() -> User | None:

@@ -23,7 +23,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from accounts.models import User, UserRole
-from core.cache import shared_cache
+from core.cache import process_keeper, shared_cache
 
 #: the tables whose writes make a kept account stale
 WATCHED_TABLES = frozenset({"api_token", "user_account", "user_role"})
@@ -33,11 +33,8 @@ ACCOUNT_KEPT = 300
 ACCOUNTS_KEPT = 1000
 
 
-def _keeper():
-    cache = shared_cache()
-    if cache is None or not cache.enabled:
-        return None, None
-    return cache.kept_here("accounts", ACCOUNTS_KEPT, ACCOUNT_KEPT), cache.version()
+#: the accounts' keeper in each process (core.cache.SharedCache.kept_here)
+_KEEPER = ("accounts", ACCOUNTS_KEPT, ACCOUNT_KEPT)
 
 
 def account_for(session: Session, key: str, look_up: Callable[[], User | None]) -> User | None:
@@ -54,7 +51,7 @@ def account_for(session: Session, key: str, look_up: Callable[[], User | None]) 
 def kept_account(session: Session, key: str) -> tuple[User | None, int | None]:
     """The account kept under `key` (a token's hash, a session's id), made persistent in `session`, while it
     holds; and the data version to keep a freshly looked-up one with (None: nothing is kept)."""
-    keeper, version = _keeper()
+    keeper, version = process_keeper(*_KEEPER)
     if keeper is None:
         return None, None
     kept = keeper.get(key, version)
@@ -74,4 +71,4 @@ def keep_account(key: str, user: User, version: int | None) -> None:
     copy = User(**columns, role_rows=roles)
     for obj in (*roles, copy):
         make_transient_to_detached(obj)  # as if loaded from the database, with nothing to flush
-    cache.kept_here("accounts", ACCOUNTS_KEPT, ACCOUNT_KEPT).put(key, copy, version)
+    cache.kept_here(*_KEEPER).put(key, copy, version)

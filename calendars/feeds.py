@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, contains_eager, lazyload, subqueryload
 from accounts.models import Company, Role, User, writing_locale
 from calendars.models import FeedKind
 from calendars.services import feed_title
-from calendars.stamps import history, was_public
+from calendars.stamps import history, left_by_age, was_public
 from core.i18n import DEFAULT_LOCALE
 from core.i18n import gettext as _
 from events.ical import CANCELLED, calendar, labelled, visit_details, visit_event, visit_status
@@ -98,7 +98,7 @@ def personal_feed(session: Session, owner: User, locale: str, now: datetime) -> 
 
 def _recent(kind: FeedKind | None, now: datetime):
     """Visits still in a feed of `kind` (None: the public one) by age."""
-    return Visit.starts_at > now - history(kind)
+    return ~left_by_age(now - history(kind))
 
 
 def _public_visits(where) -> Select:

@@ -115,9 +115,15 @@ _HORIZON = bindparam("horizon", type_=Visit.cancelled_at.type)
 _SINCE = bindparam("since", type_=Visit.starts_at.type)
 
 
+def left_by_age(since) -> ColumnElement[bool]:
+    """Visits that have left a feed by age: started at or before `since` (now - the feed's HISTORY). The feeds
+    (calendars.feeds) show the others, so a feed and its stamp cannot disagree on which visits it holds."""
+    return Visit.starts_at <= since
+
+
 def _gone(where: ColumnElement[bool]):
     """The start of the last of the visits `where` picks that has left the feed by age (None: none has)."""
-    return _independent(select(func.max(Visit.starts_at)).where(where, Visit.starts_at <= _SINCE)).scalar_subquery()
+    return _independent(select(func.max(Visit.starts_at)).where(where, left_by_age(_SINCE))).scalar_subquery()
 
 
 @cache

@@ -200,6 +200,15 @@ def shared_cache() -> SharedCache | None:
     return current_app.extensions.get("scivisit_cache") if has_app_context() else None
 
 
+def process_keeper(name: str, size: int, longest: float | None) -> tuple[ProcessKept | None, int | None]:
+    """This process's keeper `name` (`SharedCache.kept_here`) and the data version now to check and keep its
+    answers with; (None, None) without a shared cache or while it is switched off."""
+    cache = shared_cache()
+    if cache is None or not cache.enabled:
+        return None, None
+    return cache.kept_here(name, size, longest), cache.version()
+
+
 def _watching(session: Session) -> SharedCache | None:
     """The app's cache when it is on and this transaction has not already written a watched table."""
     if session.info.get(_WROTE):

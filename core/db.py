@@ -42,6 +42,13 @@ _IMMEDIATE = "scivisit_immediate"
 #: from outside is checked against it before it reaches a query
 MAX_INT = 2**31 - 1
 
+
+def is_database_id(value: int) -> bool:
+    """Whether a number from outside can be a row's id: positive and within the database's INTEGER (beyond it,
+    PostgreSQL fails the query and SQLite cannot even bind it)."""
+    return 0 < value <= MAX_INT
+
+
 #: methods that cannot change data (RFC 9110 "safe"): their requests read only
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

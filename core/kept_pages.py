@@ -31,7 +31,7 @@ from flask import Flask, g, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from core.cache import shared_cache
+from core.cache import process_keeper
 from core.i18n import current_locale_code
 
 #: seconds a page is kept at most (a page shows what is to come from now: half a minute behind the clock at worst)
@@ -78,12 +78,12 @@ def kept_for_visitors(view: Callable | None = None, *, longest: int = KEPT_SECON
 
     @wraps(view)
     def answer(*args, **kwargs):
-        cache = shared_cache()
-        if cache is None or not cache.enabled or not _keepable():
+        if not _keepable():
             return view(*args, **kwargs)
         # timed here by the app's clock, which the page's view read, not the keeper's
-        keeper = cache.kept_here(_KEEPER, PAGES_KEPT, None)
-        version = cache.version()
+        keeper, version = process_keeper(_KEEPER, PAGES_KEPT, None)
+        if keeper is None:
+            return view(*args, **kwargs)
         name = f"{current_locale_code()} {request.url}"
         kept = keeper.get(name, version)
         if kept is not None and kept[2] <= g.now < kept[2] + timedelta(seconds=longest):

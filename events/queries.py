@@ -11,7 +11,7 @@ from sqlalchemy import Select, case, func, null, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from accounts.models import Role, User, UserRole
-from core.db import MAX_INT
+from core.db import is_database_id
 from events.access import can_plan, hosted_school_ids, visible_schools, visible_visits
 from events.models import RoleSlot, School, Visit, VisitStatus, region_of
 
@@ -228,7 +228,7 @@ def schools_for_filter(
         held_back = len(schools) > SCHOOLS_AT_ONCE
         if held_back:
             schools = []
-    if chosen is not None and 0 < chosen <= MAX_INT and all(school.id != chosen for school in schools):
+    if chosen is not None and is_database_id(chosen) and all(school.id != chosen for school in schools):
         school = session.scalar(query.where(School.id == chosen))
         if school is not None:
             schools.append(school)

@@ -81,12 +81,13 @@ def visits():
     person = viewer()
     filters = VisitFilterForm(request.args)
     provinces = queries.provinces(db.session)
-    wanted = request.args.get("province")
+    # the region and school asked for, as the form coerced them (its choices, set next, depend on them)
+    wanted = filters.province.data
     schools, held_back = queries.schools_for_filter(
         db.session,
         include_archived=can_plan(person),
         province=wanted if wanted in provinces else None,  # one of the choices, or none: never the raw text
-        chosen=request.args.get("school_id", type=int),
+        chosen=filters.school_id.data,
     )
     filters.set_choices(schools=schools, provinces=provinces, see_drafts=sees_drafts(person))
     query = queries.visit_cards(queries.list_visits(person, filters.applied(), g.now))

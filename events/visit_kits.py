@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from accounts.models import User
-from core.db import MAX_INT
+from core.db import is_database_id
 from core.errors import DomainError, Problems
 from events.models import Visit, VisitStatus
 from events.signals import visit_cancelled, visit_completed, visit_publishing, visit_saved
@@ -35,7 +35,7 @@ def check_hub(session: Session, problems: Problems, data, visit: Visit | None) -
         data.hub_id = visit.hub_id if visit is not None else default_hub(session).id
         return
     # A form's select posts any number; ids beyond the databases' integers name no hub.
-    hub = session.get(Hub, data.hub_id) if 0 < data.hub_id <= MAX_INT else None
+    hub = session.get(Hub, data.hub_id) if is_database_id(data.hub_id) else None
     if hub is None:
         problems.add("unknown_hub", "hub_id")
     elif not hub.active and (visit is None or visit.hub_id != hub.id):

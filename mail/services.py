@@ -21,7 +21,7 @@ from flask_babel import force_locale
 from sqlalchemy import ColumnElement, Select, and_, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.db import MAX_INT
+from core.db import is_database_id
 from core.errors import DomainError
 from core.forms import CONTROL_CHARACTERS
 from core.i18n import DEFAULT_LOCALE
@@ -313,7 +313,7 @@ def retry_message(session: Session, message_id: int, now: datetime) -> OutboxMes
 
     Raises not_found when there is no such message, or it is not waiting after an error.
     """
-    message = session.get(OutboxMessage, message_id) if 0 < message_id <= MAX_INT else None
+    message = session.get(OutboxMessage, message_id) if is_database_id(message_id) else None
     if message is None or message.status not in (OutboxStatus.FAILED, OutboxStatus.PENDING) or not message.last_error:
         raise DomainError("not_found")
     message.status = OutboxStatus.PENDING

@@ -530,12 +530,13 @@ TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")
 
 
 @contextmanager
-def statements_run():
-    """The SQL statements the block runs, in order (transaction control left out): `with statements_run() as seen:`."""
+def statements_run(*, transaction_control: bool = False):
+    """The SQL statements the block runs, in order (transaction control left out unless asked for):
+    `with statements_run() as seen:`."""
     seen: list[str] = []
 
     def listener(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+        if transaction_control or not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
             seen.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", listener)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from accounts import token_cache
@@ -15,7 +15,7 @@ from accounts.models import Role, User
 from accounts.services import issue_api_token, revoke_api_token, set_roles
 from core.cache import ProcessKept, SharedCache
 from extensions import db
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, statements_run
 
 
 @pytest.fixture
@@ -29,16 +29,8 @@ def caller(db_session, make_user, now):
 
 def _counting(client, path: str, headers: dict):
     """GET `path`: the response and the SQL statements it ran."""
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(transaction_control=True) as seen:
         return client.get(path, headers=headers), seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def _looks_up_a_token(statements: list[str]) -> bool:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
 
 from accounts.models import Invitation, Role, User
-from extensions import db
 from mail.models import OutboxMessage
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.conftest import PASSWORD, csrf_token_from, statements_run
 
 
 def test_login_page_is_translated_and_has_labelled_fields(client):
@@ -135,16 +133,8 @@ def test_forgot_password_says_the_same_for_known_and_unknown_emails(client, make
 
 
 def _statements_of(call) -> tuple[object, list[str]]:
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(transaction_control=True) as seen:
         return call(), seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def test_asking_for_a_reset_runs_the_same_statements_and_answers_the_same_for_known_and_unknown_emails(

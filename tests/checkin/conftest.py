@@ -6,14 +6,13 @@ import itertools
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from accounts.models import Role
 from accounts.services import issue_api_token
 from checkin import scans
 from checkin.models import Direction
 from checkin.tickets import ticket_for
-from extensions import db
+from tests.conftest import statements_run
 from volunteers import signups
 
 _scan_ids = itertools.count(1)
@@ -86,15 +85,7 @@ def bearer(db_session, now):
 def get_statements(client, path: str, headers: dict) -> int:
     """How many SQL statements a GET of `path` runs, after a first one has warmed the caches."""
     client.get(path, headers=headers)
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(transaction_control=True) as seen:
         response = client.get(path, headers=headers)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert response.status_code == 200, response.get_json()
     return len(seen)

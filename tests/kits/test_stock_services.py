@@ -9,6 +9,7 @@ from core.errors import DomainError
 from kits import stock
 from kits.ledger import GENESIS_HASH, verify_ledger
 from kits.models import Hub, Movement, MovementKind
+from tests.conftest import statements_run
 from tests.kits.conftest import level
 
 
@@ -240,19 +241,11 @@ def test_the_stock_listing_shows_every_kit_type_at_every_hub_and_marks_low_ones(
 def test_the_stock_listing_takes_one_query_however_many_movements(
     app, db_session, now, kit, main_hub, other_hub, coordinator, stocked
 ):
-    from sqlalchemy import event
-
-    from extensions import db
 
     for _ in range(5):
         stocked(2)
         stocked(1, hub=other_hub)
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        db_session.rollback()
+    db_session.rollback()
+    with statements_run() as statements:
         stock.stock_rows(db_session)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
-from extensions import db
+from tests.conftest import statements_run
 from volunteers import signups
 
 
@@ -32,16 +31,8 @@ def statements(app):
     """How many SQL statements a GET of `path` runs (warm it up first: translations, templates)."""
 
     def count(client, path: str) -> int:
-        seen: list[str] = []
-
-        def listener(conn, cursor, statement, *args):
-            seen.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with statements_run(transaction_control=True) as seen:
             assert client.get(path).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen)
 
     return count

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale, gettext
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
@@ -20,7 +20,7 @@ from core.errors import DomainError
 from extensions import db
 from mail.models import OutboxMessage
 from mail.services import render_message
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, statements_run
 from tests.volunteers.conftest import flashes, page
 from volunteers import registration
 from volunteers.models import PendingRegistration
@@ -55,16 +55,8 @@ def users_with(db_session, email: str) -> int:
 
 
 def statements_during(call) -> tuple[object, list[str]]:
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(transaction_control=True) as seen:
         result = call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     return result, seen
 
 
