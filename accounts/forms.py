@@ -1,10 +1,10 @@
 """Account forms: shape only; the rules live in services."""
 
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from accounts.models import Role
-from core.forms import PageForm, SingleLine, strip
+from core.forms import PageForm, SelectField, SingleLine, strip
 from core.i18n import lazy_gettext as _l
 
 

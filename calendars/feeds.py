@@ -20,12 +20,13 @@ from flask_babel import force_locale
 from sqlalchemy import Row, Select, and_, select
 from sqlalchemy.orm import Session, contains_eager, lazyload, subqueryload
 
-from accounts.models import Company, Role, User, writing_locale
+from accounts.models import Company, User, writing_locale
 from calendars.models import FeedKind
 from calendars.services import feed_title
 from calendars.stamps import history, left_by_age, was_public
 from core.i18n import DEFAULT_LOCALE
 from core.i18n import gettext as _
+from events.access import may_host
 from events.ical import CANCELLED, calendar, labelled, visit_details, visit_event, visit_status
 from events.models import Lesson, School, Visit, VisitStatus
 from volunteers.access import sees_day_of
@@ -77,7 +78,7 @@ def personal_feed(session: Session, owner: User, locale: str, now: datetime) -> 
         visit.subqueryload(Visit.lessons).lazyload(Lesson.kit_type),  # an event names no kit
         lazyload(Signup.user),  # the owner, already in the session: not joined again on every row
     ]
-    if Role.HOST in owner.roles:  # a host's own schools show them more (volunteers.access.sees_day_of): read once
+    if may_host(owner):  # a host's own schools show them more (volunteers.access.sees_day_of): read once
         options.append(visit.defaultload(Visit.school).selectinload(School.hosts))
     signups = session.scalars(
         select(Signup)

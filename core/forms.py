@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+import wtforms
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectMultipleField, ValidationError, widgets
 
 from core.errors import DomainError, all_problems
@@ -133,6 +135,28 @@ def _links(form, row_name: str | None) -> list[ErrorLink]:
             target = f"{field.id}-0" if grouped else field.id
             links.append(ErrorLink(target, _labelled(row_name, field.label.text, message)))
     return links
+
+
+class _Select(widgets.Select):
+    """WTForms' select, whose plain options (no attributes of their own) are written straight out: html_params
+    sorting and escaping a dictionary per option, and Markup's formatting, made the visit list's four filters (a
+    school for each of dozens) a sixth of its time. The same markup as WTForms writes (its attributes sorted:
+    `selected` before `value`); an option with attributes of its own goes through WTForms."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        label = escape(choice.label or choice.value)
+        selected = " selected" if choice.selected else ""
+        return Markup(f'<option{selected} value="{escape(value)}">{label}</option>')  # noqa: S704  (escaped)
+
+
+class SelectField(wtforms.SelectField):
+    """WTForms' SelectField, with the quicker widget above: use this one in forms."""
+
+    widget = _Select()
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -41,8 +41,14 @@ def sees_drafts(user: User | None) -> bool:
     return user is not None and (user.is_admin or Role.HOST in user.roles)
 
 
+def may_host(user: User | None) -> bool:
+    """Whether this person hosts schools at all: only then does `hosts_school` read a school's hosts (so a list
+    of schools loads them ahead only for such a reader)."""
+    return user is not None and Role.HOST in user.roles
+
+
 def hosts_school(user: User | None, school: School) -> bool:
-    return user is not None and Role.HOST in user.roles and any(h.id == user.id for h in school.hosts)
+    return may_host(user) and any(h.id == user.id for h in school.hosts)
 
 
 def can_see_visit(user: User | None, visit: Visit) -> bool:

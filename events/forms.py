@@ -20,7 +20,6 @@ from wtforms import (
     FieldList,
     FormField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
     TimeField,
@@ -33,7 +32,7 @@ from wtforms.widgets import HiddenInput
 from accounts.models import User
 from core.errors import DomainError, all_problems
 from core.formatting import zone_choice, zone_name
-from core.forms import MultiCheckboxField, NestedForm, PageForm, SingleLine, optional_int, strip
+from core.forms import MultiCheckboxField, NestedForm, PageForm, SelectField, SingleLine, optional_int, strip
 from core.i18n import SPOKEN_LANGUAGES
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l

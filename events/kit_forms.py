@@ -2,11 +2,11 @@
 publishing a visit short of kits with a reason. Each kit type's forms carry its id as their prefix, so
 one page holds a form per kit type with labels that stay unique."""
 
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from core.forms import PageForm, SingleLine, optional_int, strip
+from core.forms import PageForm, SelectField, SingleLine, optional_int, strip
 from core.i18n import lazy_gettext as _l
 
 MAX_KITS = 1_000_000

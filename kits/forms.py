@@ -6,7 +6,6 @@ from wtforms import (
     EmailField,
     IntegerField,
     RadioField,
-    SelectField,
     StringField,
     TextAreaField,
     URLField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
-from core.forms import PageForm, SingleLine, optional_int, strip
+from core.forms import PageForm, SelectField, SingleLine, optional_int, strip
 from core.i18n import lazy_gettext as _l
 
 #: what a field needed by the chosen kind of movement says when it is empty

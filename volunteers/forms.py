@@ -1,12 +1,12 @@
 """Volunteer forms."""
 
-from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from accounts.forms import NewAccountMixin
 from accounts.models import Role, TrainingStatus
-from core.forms import MultiCheckboxField, PageForm, SingleLine, strip
+from core.forms import MultiCheckboxField, PageForm, SelectField, SingleLine, strip
 from core.i18n import LOCALES, SPOKEN_LANGUAGES, html_lang
 from core.i18n import lazy_gettext as _l
 
