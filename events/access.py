@@ -38,7 +38,7 @@ def visible_schools(user: User | None) -> Select:
 
 def sees_drafts(user: User | None) -> bool:
     """Programme coordinators see every draft visit, hosts the drafts at their schools."""
-    return user is not None and (user.is_admin or Role.HOST in user.roles)
+    return user is not None and (user.is_admin or may_host(user))
 
 
 def may_host(user: User | None) -> bool:
