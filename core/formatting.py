@@ -18,7 +18,7 @@ from babel.dates import format_date, format_time, get_timezone_name
 from babel.numbers import format_currency
 from flask_babel import get_locale
 
-from core.i18n import gettext, locale_key
+from core.i18n import current_locale, gettext, locale_key
 from core.i18n import lazy_gettext as _l
 from core.timeutil import DEFAULT_TZ
 
@@ -37,7 +37,7 @@ def per_language(function: F) -> F:
 
     @wraps(function)
     def formatted(*args, **kwargs) -> str:
-        locale = get_locale()
+        locale = current_locale()
         return remembered(None if locale is None else locale_key(locale), *args, **kwargs)
 
     formatted.cache_info = remembered.cache_info

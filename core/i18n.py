@@ -7,7 +7,8 @@ from functools import cache, lru_cache
 
 from babel import Locale
 from babel.support import NullTranslations
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -27,20 +28,25 @@ DEFAULT_LOCALE = "zh_CN"
 _TRANSLATIONS: dict[tuple, NullTranslations] = {}
 
 
+def current_locale() -> Locale | None:
+    """flask_babel's get_locale, without its proxies while a locale is chosen: the one chosen for this context
+    (`babel_locale` on its namespace in `g`, which `force_locale` replaces while it holds), else the one
+    get_locale chooses (and remembers); None outside an app context."""
+    context = _cv_app.get(None)  # Flask's own context variable: `g` through its proxy costs a microsecond a call
+    if context is None:
+        return None
+    state = context.g.get("_flask_babel")
+    return getattr(state, "babel_locale", None) or get_locale()
+
+
 def current_translations() -> NullTranslations:
     """The catalogue flask_babel would use now, found with one lookup instead of its dozen.
 
     flask_babel resolves its domain, context and locale again on every gettext (a tenth of a page's time, at a
-    hundred strings a page); the locale it chose for this context (`babel_locale` on its namespace in `g`,
-    which `force_locale` replaces while it holds) keys a cache of what it found the first time.
+    hundred strings a page); the locale it chose for this context keys a cache of what it found the first time.
     """
-    try:
-        state = g.get("_flask_babel")
-    except RuntimeError:  # outside an app context: flask_babel answers with no translations
-        return get_translations()
-    # nothing chosen yet in this context: flask_babel chooses (and remembers) it
-    locale = getattr(state, "babel_locale", None) or get_locale()
-    if locale is None:
+    locale = current_locale()
+    if locale is None:  # outside an app context, or nothing to choose from: flask_babel answers as it does
         return get_translations()
     key = locale_key(locale)
     found = _TRANSLATIONS.get(key)

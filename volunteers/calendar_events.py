@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from accounts.models import User
@@ -67,10 +67,11 @@ class Lead(NamedTuple):
     updated_at: datetime
 
 
-def lead_instructors(session: Session, visit_ids: Iterable[int]) -> dict[int, Lead]:
-    """Each visit's lead instructor with a place (the first confirmed, if several): the team's contact on the day."""
-    ids = set(visit_ids)
-    if not ids:
+def lead_instructors(session: Session, visit_ids: Iterable[int] | Select) -> dict[int, Lead]:
+    """Each visit's lead instructor with a place (the first confirmed, if several): the team's contact on the day.
+    `visit_ids`: the visits' ids, or a select of them."""
+    ids = visit_ids if isinstance(visit_ids, Select) else set(visit_ids)
+    if not isinstance(ids, Select) and not ids:
         return {}
     rows = session.execute(
         select(Signup.visit_id, User.id, User.name, User.phone, User.updated_at)
