@@ -9,7 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy as FlaskSQLAlchemy
 from flask_sqlalchemy.pagination import SelectPagination
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, Select, func
+from sqlalchemy import MetaData, Select
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -29,51 +29,44 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class WindowPagination(SelectPagination):
-    """Flask-SQLAlchemy's page of a select, whose total rides along with the page's rows (COUNT(*) OVER ()) instead
-    of costing a second statement; only a page with no rows to carry it (past the end) counts separately.
+class ItemPagination(SelectPagination):
+    """Flask-SQLAlchemy's page of a select: the page's rows (LIMIT and OFFSET), then the count of all of them in a
+    statement of its own, which reads no more than the count needs (PostgreSQL leaves out columns and outer joins
+    that nothing reads). The count once rode along in the page's statement (COUNT(*) OVER ()), one round trip fewer,
+    but a window makes the database build every row of the whole list, joins and all, before it takes the page's:
+    16 ms for a coordinator's 2,463 visits to come at scale 100, against under 2 ms for both statements.
 
-    `item` turns each row (the select's columns by name, then the total) into an item; without it a page holds
-    the select's first column, as Flask-SQLAlchemy's does (`scalars()`).
+    `item` turns each row (the select's columns by name) into an item; without it a page holds the select's
+    first column, as Flask-SQLAlchemy's does (`scalars()`).
     """
 
     def _query_items(self) -> list:
-        select = self._query_args["select"]
-        counted = select.add_columns(func.count().over()).limit(self.per_page).offset(self._query_offset)
-        rows = self._query_args["session"].execute(counted).unique().all()
-        self._total = rows[0][-1] if rows else None
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        rows = self._query_args["session"].execute(select).unique().all()
         item = self._query_args.get("item") or (lambda row: row[0])
         return [item(row) for row in rows]
 
-    def _query_count(self) -> int:
-        if self._total is not None:
-            return self._total
-        if self.page == 1:
-            return 0
-        return super()._query_count()
-
 
 class SQLAlchemy(FlaskSQLAlchemy):
-    """Flask-SQLAlchemy, whose paging counts with the page's own statement and no request can push beyond the
-    databases' integers."""
+    """Flask-SQLAlchemy, whose pages make their rows into items and no request can push beyond the databases'
+    integers."""
 
     def paginate(self, select, *, page=None, item=None, **kwargs):
         """Flask-SQLAlchemy reads `?page=` itself and multiplies it into an OFFSET: `?page=10**20` would overflow
         SQLite's and PostgreSQL's 64-bit integers. A page beyond MAX_PAGE is as empty as any past the end.
 
-        A plain select is paged by WindowPagination (`item` makes each row an item, see there); a DISTINCT one,
-        whose window would count the rows before DISTINCT takes duplicates out, by Flask-SQLAlchemy's two statements.
+        A select is paged by ItemPagination (`item` makes each row an item, see there).
         """
         if page is None and has_request_context():
             requested = request.args.get("page", type=int)
             if requested is not None and requested > MAX_PAGE:
                 page = MAX_PAGE
-        if not isinstance(select, Select) or select._distinct or select._distinct_on:
+        if not isinstance(select, Select):
             if item is not None:
-                raise TypeError("item needs a plain select")
+                raise TypeError("item needs a select")
             return super().paginate(select, page=page, **kwargs)
         kwargs.setdefault("max_per_page", None)  # as Flask-SQLAlchemy's paginate
-        return WindowPagination(select=select, session=self.session(), page=page, item=item, **kwargs)
+        return ItemPagination(select=select, session=self.session(), page=page, item=item, **kwargs)
 
 
 db = SQLAlchemy(model_class=Base)

@@ -231,7 +231,8 @@ class Lesson(db.Model):
     #: school year, 1 to 12
     grade: Mapped[int]
     classroom: Mapped[str] = mapped_column(String(100), default="")
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: indexed: the forecast reads the lessons of the weeks to come
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     kit_type_id: Mapped[int | None] = mapped_column(ForeignKey("kit_type.id"), index=True)
     students_expected: Mapped[int] = mapped_column(default=0)

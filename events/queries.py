@@ -5,9 +5,9 @@ events.services."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Select, case, func, null, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, null, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from accounts.models import Role, User, UserRole
@@ -26,19 +26,35 @@ class VisitFilter:
     starts_before: datetime | None = None
 
 
+#: a visit lies within one day at its school (events.services), so one that has not ended started less than this
+#: long ago (a day of 25 hours at most, where clocks go back): the bound lets the index on starts_at find the
+#: visits to come without reading every visit of the past first
+LONGEST_VISIT = timedelta(days=2)
+
+
+def not_ended(now: datetime) -> ColumnElement[bool]:
+    """Visits that have not ended by `now`, as the index on their start finds them."""
+    return and_(Visit.starts_at > now - LONGEST_VISIT, Visit.ends_at >= now)
+
+
+def ended(now: datetime) -> ColumnElement[bool]:
+    """Visits that have ended by `now` (and so started before it), as the index on their start finds them."""
+    return and_(Visit.starts_at < now, Visit.ends_at < now)
+
+
 def list_visits(user: User | None, filters: VisitFilter, now: datetime) -> Select:
     """The visits this person may see, filtered, soonest first (latest first for the past)."""
-    query = visible_visits(user).join(Visit.school)
+    query = visible_visits(user)
     if filters.when == "upcoming":
-        query = query.where(Visit.ends_at >= now).order_by(Visit.starts_at, Visit.id)
+        query = query.where(not_ended(now)).order_by(Visit.starts_at, Visit.id)
     elif filters.when == "past":
-        query = query.where(Visit.ends_at < now).order_by(Visit.starts_at.desc(), Visit.id.desc())
+        query = query.where(ended(now)).order_by(Visit.starts_at.desc(), Visit.id.desc())
     else:
         query = query.order_by(Visit.starts_at.desc(), Visit.id.desc())
     if filters.school_id:
         query = query.where(Visit.school_id == filters.school_id)
-    if filters.province:
-        query = query.where(School.province == filters.province)
+    if filters.province:  # the school joined only for this: a page's count need not read the visits' schools
+        query = query.join(Visit.school).where(School.province == filters.province)
     if filters.status:
         query = query.where(Visit.status == filters.status)
     if filters.starts_from:
@@ -61,7 +77,7 @@ def public_visits(now: datetime) -> Select:
     """Published visits that have not ended: what anyone may see."""
     return (
         select(Visit)
-        .where(Visit.status == VisitStatus.PUBLISHED, Visit.ends_at >= now)
+        .where(Visit.status == VisitStatus.PUBLISHED, not_ended(now))
         .order_by(Visit.starts_at, Visit.id)
         .options(selectinload(Visit.slots))
     )
@@ -126,7 +142,8 @@ class VisitCard:
         )
 
 
-#: the school a card names (aliased: a list's own query may join the visit's school already)
+#: the school a card names (aliased: a list's own query may join the visit's school already), joined outer so
+#: that PostgreSQL leaves the join out where nothing reads it (the page's count); every visit has its school
 _CARD_SCHOOL = aliased(School, name="card_school")
 #: what a card reads, built once (building the labelled columns took longer than running the query)
 _CARD_COLUMNS = (
@@ -149,7 +166,7 @@ _CARD_COLUMNS = (
 def visit_cards(query: Select) -> Select:
     """The visits of `query` (a select of Visit, filtered and ordered) as the columns their cards show, one row
     a visit (VisitCard.of makes each a card): its places are added up by the database, for the page's rows only."""
-    return query.with_only_columns(*_CARD_COLUMNS).join(_CARD_SCHOOL, _CARD_SCHOOL.id == Visit.school_id)
+    return query.with_only_columns(*_CARD_COLUMNS).outerjoin(_CARD_SCHOOL, _CARD_SCHOOL.id == Visit.school_id)
 
 
 def visits_needing_volunteers(now: datetime) -> Select:
