@@ -178,7 +178,7 @@ def _render_report(
     the lessons given among the headline figures (a school's page)."""
     form = _range()
     period = form.chosen
-    total, tables = services.report(db.session, period, groupings, scope)
+    total, tables = services.kept_report(db.session, period, groupings, scope, now=g.now)
     export_args = context.pop("export_args", {})
 
     def export_url(grouping: str, fmt: str) -> str:
