@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 
@@ -109,3 +110,44 @@ def test_without_a_shared_cache_every_request_works_the_report_out(client, dashb
     for _ in range(2):
         _shown, seen = _figures(client, path)
         assert _report_statements(seen)
+
+
+def _school_table(html: str) -> str:
+    """The schools' table and what follows it up to its downloads."""
+    return html.split('id="table-school"', 1)[1].split('class="downloads"', 1)[0]
+
+
+def _school_rows(html: str) -> int:
+    return _school_table(html).split("<tbody>", 1)[1].split("</tbody>", 1)[0].count("<tr>")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_a_long_table_shows_its_first_rows_with_a_link_to_all_of_them(
+    client, dashboard, db_session, make_user, make_school, make_visit, monkeypatch, language
+):
+    """A national programme has thousands of schools: the dashboard shows each table's first ROWS_SHOWN rows (at
+    scale 100 it was 2.5 MB with all of them), the table's link and its downloads every row."""
+    from reports import views
+
+    monkeypatch.setattr(views, "ROWS_SHOWN", 2)
+    path, _visit = dashboard
+    for _ in range(2):  # three schools with a completed visit in the range
+        attend(
+            db_session,
+            make_visit(school=make_school(), days_ahead=-5, status=VisitStatus.COMPLETED),
+            make_user(),
+            minutes=30,
+        )
+    page = client.get(path, headers={"Accept-Language": language}).get_data(as_text=True)
+    assert _school_rows(page) == 2
+    shown = "The first 2 of 3 rows." if language == "en" else "共 3 行，这里显示前 2 行。"
+    assert shown in _school_table(page)
+    (link,) = re.findall(r'<a href="([^"]*all=school[^"]*)"', page)
+    whole = client.get(unescape(link), headers={"Accept-Language": language}).get_data(as_text=True)
+    assert (
+        _school_rows(whole) == 3 and shown not in whole.split('id="table-school"', 1)[1].split("</table>", 1)[1][:400]
+    )
+    assert "from=" in link and link.endswith("#table-school")  # the same range, at the same table
+    assert len(re.findall(r'<a href="[^"]*all=', whole)) == len(re.findall(r'<a href="[^"]*all=', page)) - 1
+    csv = client.get(re.search(r'href="([^"]*/school\.csv[^"]*)"', page).group(1).replace("&amp;", "&"))
+    assert csv.get_data(as_text=True).count("\n") == 4  # a header and every school
