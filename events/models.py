@@ -161,7 +161,7 @@ class Visit(db.Model):
         back_populates="visit", cascade="all, delete-orphan", order_by="RoleSlot.id"
     )
     lessons: Mapped[list[Lesson]] = relationship(
-        back_populates="visit", cascade="all, delete-orphan", order_by="Lesson.starts_at"
+        back_populates="visit", cascade="all, delete-orphan", order_by="(Lesson.starts_at, Lesson.id)"
     )
     satellites: Mapped[list[SatelliteSchool]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", order_by="SatelliteSchool.id"

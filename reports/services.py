@@ -532,8 +532,9 @@ def report(session: Session, period: Period, groupings: Sequence[str], scope: Sc
 
 #: the reports one process keeps (core.cache.ProcessKept), per period, tables and scope: while no watched table is
 #: written (a signup, a visit, a school...), and for FIGURES_SECONDS of the app's clock at most, since a report also
-#: counts tables whose writes raise no data version (check-ins and attendance, the stock ledger): a national
-#: programme's year takes over a second to work out (1.2 s of the app's CPU and 0.4 s of PostgreSQL's at scale 100)
+#: counts tables whose writes raise no data version (check-ins and attendance, kits received, the stock ledger): a
+#: national programme's year takes over a second to work out (1.2 s of the app's CPU and 0.4 s of PostgreSQL's at
+#: scale 100)
 REPORTS_KEPT = 32
 
 

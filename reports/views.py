@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from babel.dates import format_date
 from flask import abort, g, redirect, render_template, request, url_for
@@ -183,8 +184,8 @@ def _shown(table: Table) -> ShownTable:
     total = len(table.rows)
     if total <= ROWS_SHOWN or request.args.get("all") == table.grouping:
         return ShownTable(table.grouping, table.period, table.rows, total)
-    args = {**request.view_args, **request.args.to_dict(), "all": table.grouping}
-    whole = url_for(request.endpoint, **args, _anchor=f"table-{table.grouping}")
+    query = [(key, value) for key, value in request.args.items(multi=True) if key != "all"] + [("all", table.grouping)]
+    whole = f"{url_for(request.endpoint, **request.view_args)}?{urlencode(query)}#table-{table.grouping}"
     return ShownTable(table.grouping, table.period, table.rows[:ROWS_SHOWN], total, whole)
 
 
@@ -222,7 +223,7 @@ def _render_report(
         titles=TABLE_TITLES,
         exports=exports,
         hours=hours,
-        charts=charts(tables) if charts else {},
+        charts=charts(kept) if charts else {},  # every row: a chart shows the whole table
         export_url=export_url if export_endpoint else None,
         **context,
     )

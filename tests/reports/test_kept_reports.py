@@ -151,3 +151,26 @@ def test_a_long_table_shows_its_first_rows_with_a_link_to_all_of_them(
     assert len(re.findall(r'<a href="[^"]*all=', whole)) == len(re.findall(r'<a href="[^"]*all=', page)) - 1
     csv = client.get(re.search(r'href="([^"]*/school\.csv[^"]*)"', page).group(1).replace("&amp;", "&"))
     assert csv.get_data(as_text=True).count("\n") == 4  # a header and every school
+
+
+def test_a_shortened_tables_link_keeps_the_range_and_a_chart_keeps_every_row(
+    client, dashboard, db_session, make_user, make_company, make_school, make_visit, monkeypatch
+):
+    """A chart shows the whole table; the link to all rows keeps the page's own query, whatever else it holds."""
+    from reports import views
+
+    monkeypatch.setattr(views, "ROWS_SHOWN", 2)
+    path, _visit = dashboard
+    people = [make_user(company=make_company()) for _ in range(3)]
+    for person in people:
+        visit = make_visit(school=make_school(), days_ahead=-5, status=VisitStatus.COMPLETED)
+        attend(db_session, visit, person, minutes=30)
+    page = client.get(path + "&_anchor=x&_external=1&all=nothing", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    link = unescape(re.search(r'<a href="([^"]*all=company[^"]*)"', html).group(1))
+    assert link.startswith("/reports/?") and link.endswith("#table-company")
+    assert "from=" in link and "to=" in link and "all=nothing" not in link
+    chart = html.split('id="chart-company-title"', 1)[1].split("</svg>", 1)[0]
+    companies = [person.company.name for person in people]
+    assert all(name in chart for name in companies)
