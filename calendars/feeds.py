@@ -14,7 +14,7 @@ in the public one; then it leaves, and subscribed calendars drop it.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from flask_babel import force_locale
@@ -148,32 +148,16 @@ class _Signup:
     user_id: int
 
 
-_SIGNUP = (Signup.id, Signup.visit_id, Signup.status, Signup.revision, Signup.updated_at, Signup.cancelled_at)
-_SLOT = (RoleSlot.role, RoleSlot.description)
-_VISIT = (
-    Visit.title,
-    Visit.starts_at,
-    Visit.ends_at,
-    Visit.created_at,
-    Visit.updated_at,
-    Visit.revision,
-    Visit.status,
-    Visit.cancelled_at,
-    Visit.meeting_point,
-    Visit.what_to_bring,
-)
-_SCHOOL = (
-    Visit.school_id,
-    School.name,
-    School.province,
-    School.prefecture,
-    School.county,
-    School.township,
-    School.address,
-    School.travel_notes,
-    School.timezone,
-    School.updated_at,
-)
+def _columns(model, row_class, *, leaving_out: tuple[str, ...]) -> tuple:
+    """The columns of `model` named by `row_class`'s fields, in their order (those `leaving_out` are not columns):
+    a row class and the columns it is made from cannot drift apart."""
+    return tuple(getattr(model, f.name) for f in fields(row_class) if f.name not in leaving_out)
+
+
+_SIGNUP = _columns(Signup, _Signup, leaving_out=("slot", "visit", "user", "user_id"))
+_SLOT = _columns(RoleSlot, _Slot, leaving_out=())
+_VISIT = _columns(Visit, _Visit, leaving_out=("id", "school", "lessons"))
+_SCHOOL = (Visit.school_id, *_columns(School, _School, leaving_out=("hosts",)))
 _SLOT_AT, _VISIT_AT = len(_SIGNUP), len(_SIGNUP) + len(_SLOT)
 _SCHOOL_AT = _VISIT_AT + len(_VISIT)  # the school's id, then its columns
 _LESSON = (Lesson.visit_id, Lesson.starts_at, Lesson.ends_at, Lesson.title, Lesson.grade, Lesson.classroom)

@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
@@ -177,6 +178,18 @@ class ProcessKept:
             while len(self._kept) >= self.size:
                 del self._kept[next(iter(self._kept))]
             self._kept[name] = (version, self._clock(), answer)
+
+    def get_at(self, name: str, version: int | None, now: datetime, longest: timedelta):
+        """The answer kept under `name` by `put_at` for this data version, while `now` (the app's clock, for an
+        answer that depends on it) lies within `longest` after the time it was kept; else None."""
+        kept = self.get(name, version)
+        if kept is None or not kept[0] <= now < kept[0] + longest:
+            return None
+        return kept[1]
+
+    def put_at(self, name: str, answer, version: int | None, now: datetime) -> None:
+        """Keep `answer` as worked out at `now` of the app's clock (see `get_at`)."""
+        self.put(name, (now, answer), version)
 
     def clear(self) -> None:
         with self._lock:

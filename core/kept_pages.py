@@ -85,9 +85,9 @@ def kept_for_visitors(view: Callable | None = None, *, longest: int = KEPT_SECON
         if keeper is None:
             return view(*args, **kwargs)
         name = f"{current_locale_code()} {request.url}"
-        kept = keeper.get(name, version)
-        if kept is not None and kept[2] <= g.now < kept[2] + timedelta(seconds=longest):
-            page, headers, _ = kept
+        kept = keeper.get_at(name, version, g.now, timedelta(seconds=longest))
+        if kept is not None:
+            page, headers = kept
             response = make_response(page, 200, headers)
         else:
             setattr(g, _PLACEHOLDING, True)
@@ -100,7 +100,7 @@ def kept_for_visitors(view: Callable | None = None, *, longest: int = KEPT_SECON
             # visitor's own: answered, never kept
             if response.status_code == 200 and "csrf_token" not in g and not session.modified:
                 headers = [(key, value) for key, value in response.headers if key not in _OWN_HEADERS]
-                keeper.put(name, (page, headers, g.now), version)
+                keeper.put_at(name, (page, headers), version, g.now)
         if PLACEHOLDER in page:
             response.set_data(page.replace(PLACEHOLDER, generate_csrf()))
         return response

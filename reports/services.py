@@ -545,11 +545,10 @@ def kept_report(session: Session, period: Period, groupings: Sequence[str], scop
     if keeper is None:
         return report(session, period, groupings, scope)
     name = repr((period, tuple(groupings), scope))
-    kept = keeper.get(name, version)
-    if kept is not None and kept[0] <= now < kept[0] + timedelta(seconds=FIGURES_SECONDS):
-        return kept[1]
-    found = report(session, period, groupings, scope)
-    keeper.put(name, (now, found), version)
+    found = keeper.get_at(name, version, now, timedelta(seconds=FIGURES_SECONDS))
+    if found is None:
+        found = report(session, period, groupings, scope)
+        keeper.put_at(name, found, version, now)
     return found
 
 

@@ -70,9 +70,11 @@ class Lead(NamedTuple):
 def lead_instructors(session: Session, visit_ids: Iterable[int] | Select) -> dict[int, Lead]:
     """Each visit's lead instructor with a place (the first confirmed, if several): the team's contact on the day.
     `visit_ids`: the visits' ids, or a select of them."""
-    ids = visit_ids if isinstance(visit_ids, Select) else set(visit_ids)
-    if not isinstance(ids, Select) and not ids:
-        return {}
+    ids = visit_ids
+    if not isinstance(ids, Select):
+        ids = set(ids)
+        if not ids:
+            return {}
     rows = session.execute(
         select(Signup.visit_id, User.id, User.name, User.phone, User.updated_at)
         .join(User, Signup.user_id == User.id)
